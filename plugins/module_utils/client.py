@@ -1,0 +1,545 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one client of the SEPM REST API.
+
+Everything that knows HTTP, tokens, retries, paging and SEPM's error envelope lives
+here; modules and plugins call the concept methods at the bottom and never build a
+request themselves. No Ansible import, so the inventory plugin, the modules and the
+unit tests share it as it is.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import re
+import time
+
+try:
+    import requests
+except ImportError:  # pragma: no cover - reported by the callers with missing_required_lib
+    requests = None
+    HAS_REQUESTS = False
+else:
+    HAS_REQUESTS = True
+
+API_PATH = "/sepm/api/v1/"
+DEFAULT_PORT = 8446
+DEFAULT_PAGE_SIZE = 1000
+DEFAULT_TIMEOUT = 30
+RETRYABLE_STATUS = frozenset((429, 502, 503, 504))
+# Statuses a server answers before it acts on a request, so even a command is safe to send again.
+RETRYABLE_STATUS_NOT_PROCESSED = frozenset((429, 503))
+# Logging in and logging out change nothing on the SEPM that a second attempt could double.
+IDEMPOTENT_POSTS = frozenset(("identity/authenticate", "identity/logout"))
+# Re-login this many seconds before the SEPM says the token expires, so a long call does not start with a dying token.
+TOKEN_EXPIRY_MARGIN = 60
+REDACTED = "********"
+
+
+class SepmError(Exception):
+    """A failed SEPM call: HTTP status, SEPM errorCode/errorMessage and what to change.
+
+    ``str()`` gives one line fit for ``fail_json(msg=...)``; it never holds a secret
+    because the client scrubs every message it builds.
+    """
+
+    def __init__(self, message, status=None, error_code=None, error_message=None, hint=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.error_code = error_code
+        self.error_message = error_message
+        self.hint = hint
+
+    def __str__(self):
+        if self.hint:
+            return "%s: %s" % (self.message, self.hint)
+        return self.message
+
+    def to_dict(self):
+        return {
+            "status": self.status,
+            "error_code": self.error_code,
+            "error_message": self.error_message,
+        }
+
+
+class SepmAuthError(SepmError):
+    """The SEPM refused the credentials or the token."""
+
+
+class SepmConnectionError(SepmError):
+    """The SEPM could not be reached, or its certificate is not trusted.
+
+    ``retryable``: a later attempt may succeed; ``request_sent``: the SEPM may have
+    received the request, so only an idempotent one is sent again.
+    """
+
+    def __init__(self, message, retryable=False, request_sent=True, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retryable = retryable
+        self.request_sent = request_sent
+
+
+class SepmNotFoundError(SepmError):
+    """The SEPM answered 410: the group, computer, policy or command does not exist."""
+
+
+def _retry_after_seconds(value, now=None):
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def backoff_delay(attempt, base=0.5, cap=30.0, retry_after=None, rng=random.random):
+    """How long to wait before retry number ``attempt`` (1-based).
+
+    Full jitter over an exponential ceiling spreads many controllers apart; a server's
+    ``Retry-After`` is a floor, with a little jitter on top so retries do not arrive together.
+    """
+    ceiling = min(cap, base * (2 ** (attempt - 1)))
+    delay = rng() * ceiling
+    if retry_after is not None:
+        delay = retry_after + rng() * min(1.0, base)
+    return delay
+
+
+class SepmClient:
+    """A session with one SEPM: logs in on first use and reuses the token.
+
+    ``token`` (from the ``login`` module) skips the login; with a password as well the
+    client can log in again when the token is refused. Each call retries 429/502/503/504
+    and connection errors with jittered backoff, within ``deadline`` seconds in all.
+    """
+
+    def __init__(self, host, port=DEFAULT_PORT, username=None, password=None, domain=None,
+                 token=None, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
+                 deadline=None, max_attempts=6, backoff_base=0.5, backoff_cap=30.0,
+                 session=None, sleep=time.sleep, clock=time.monotonic):
+        if not host:
+            raise SepmError("no SEPM host given", hint="set sepm_host or the SEPM_HOST environment variable")
+        self.host = host
+        self.port = int(port or DEFAULT_PORT)
+        self.username = username
+        self.domain = domain or ""
+        self.base_url = "https://%s:%d%s" % (host, self.port, API_PATH)
+        self.timeout = timeout or DEFAULT_TIMEOUT
+        self.deadline = deadline if deadline is not None else max(120.0, 4.0 * self.timeout)
+        self.max_attempts = max(1, int(max_attempts))
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._password = password
+        self._token = token
+        self._token_expires_at = None
+        self._sleep = sleep
+        self._clock = clock
+        self.request_count = 0
+        if session is None:
+            if not HAS_REQUESTS:
+                raise SepmError("the Python library 'requests' is not installed on the controller")
+            session = requests.Session()
+        # Passed with every request too: requests lets REQUESTS_CA_BUNDLE override a session's verify.
+        self._verify = (ca_path or True) if validate_certs else False
+        session.verify = self._verify
+        session.headers.update({"Accept": "application/json", "Content-Type": "application/json"})
+        self._session = session
+
+    def __repr__(self):
+        return "SepmClient(%r, user=%r)" % (self.base_url, self.username)
+
+    @property
+    def token(self):
+        """The session token, for a caller (the login module) that hands it on."""
+        return self._token
+
+    # -- secrets ---------------------------------------------------------------------
+
+    def _scrub(self, text):
+        """Remove the password and token from text that may end up in a message."""
+        text = str(text)
+        for secret in (self._password, self._token):
+            if secret and len(secret) >= 4:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    # -- authentication --------------------------------------------------------------
+
+    def login(self):
+        """Log in with the username and password; returns the SEPM's UserToken reply."""
+        if not self.username or not self._password:
+            raise SepmAuthError(
+                "no SEPM credentials to log in with",
+                hint="set sepm_username and sepm_password (or SEPM_USERNAME and SEPM_PASSWORD), or pass sepm_token",
+            )
+        body = {"username": self.username, "password": self._password, "domain": self.domain}
+        reply = self._send("POST", "identity/authenticate", json_body=body, authenticate=False)
+        token = (reply or {}).get("token")
+        if not token:
+            raise SepmAuthError("the SEPM answered the login without a token", status=200)
+        self._token = token
+        lifetime = reply.get("tokenExpiration")
+        if isinstance(lifetime, (int, float)) and lifetime > 0:
+            self._token_expires_at = self._clock() + max(0.0, float(lifetime) - TOKEN_EXPIRY_MARGIN)
+        else:
+            self._token_expires_at = None
+        return reply
+
+    def logout(self):
+        if self._token:
+            try:
+                self._send("POST", "identity/logout")
+            finally:
+                self._token = None
+                self._token_expires_at = None
+
+    def _ensure_token(self):
+        expired = self._token_expires_at is not None and self._clock() >= self._token_expires_at
+        if not self._token or (expired and self._password):
+            self.login()
+
+    # -- transport -------------------------------------------------------------------
+
+    def request(self, method, path, params=None, json_body=None, idempotent=None):
+        """One SEPM call, authenticated, retried and turned into data or a SepmError."""
+        return self._send(method, path, params=params, json_body=json_body, idempotent=idempotent)
+
+    def _send(self, method, path, params=None, json_body=None, authenticate=True, idempotent=None):
+        path = path.lstrip("/")
+        if idempotent is None:
+            idempotent = method != "POST" or path in IDEMPOTENT_POSTS
+        if authenticate:
+            self._ensure_token()
+        relogged = False
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self._transmit(method, path, params, json_body, authenticate)
+            except SepmConnectionError as exc:
+                if not exc.retryable or (exc.request_sent and not idempotent):
+                    raise
+                self._wait_or_give_up(attempt, started, exc, None)
+                continue
+            status = response.status_code
+            if status == 401 and authenticate and not relogged and self._password:
+                relogged = True
+                self.login()
+                continue
+            if status in RETRYABLE_STATUS and (idempotent or status in RETRYABLE_STATUS_NOT_PROCESSED):
+                error = self._error_from(response, method, path)
+                retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+                self._wait_or_give_up(attempt, started, error, retry_after)
+                continue
+            if status >= 400:
+                raise self._error_from(response, method, path)
+            return self._decode(response, method, path)
+
+    def _transmit(self, method, path, params, json_body, authenticate):
+        headers = {}
+        if authenticate and self._token:
+            headers["Authorization"] = "Bearer %s" % self._token
+        data = json.dumps(json_body) if json_body is not None else None
+        self.request_count += 1
+        try:
+            return self._session.request(method, self.base_url + path, params=params, data=data,
+                                         headers=headers, timeout=self.timeout, verify=self._verify)
+        except requests.exceptions.SSLError as exc:
+            raise SepmConnectionError(
+                "the TLS certificate of %s is not trusted (%s)" % (self._origin(), self._tls_reason(exc)),
+                hint="set ca_path to the CA bundle that signed the SEPM certificate (or SEPM_CA_PATH), "
+                     "or validate_certs: false on a lab SEPM",
+            )
+        except requests.exceptions.ConnectTimeout:
+            raise self._unreachable("connection timed out after %ss" % self.timeout, not_sent=True)
+        except requests.exceptions.ConnectionError as exc:
+            reason = self._connection_reason(exc)
+            if "resolve" in reason:
+                raise SepmConnectionError(
+                    "cannot resolve the SEPM host name %r" % self.host,
+                    hint="check sepm_host (or SEPM_HOST)",
+                )
+            raise self._unreachable(reason, not_sent="refused" in reason)
+        except requests.exceptions.Timeout:
+            raise self._unreachable("no reply within %ss" % self.timeout, not_sent=False)
+        except requests.exceptions.RequestException as exc:
+            raise SepmConnectionError("the request to %s failed: %s" % (self._origin(), self._scrub(exc)))
+
+    def _origin(self):
+        return "https://%s:%d" % (self.host, self.port)
+
+    def _unreachable(self, reason, not_sent):
+        return SepmConnectionError(
+            "cannot reach the SEPM at %s (%s)" % (self._origin(), reason),
+            retryable=True, request_sent=not not_sent,
+            hint="check sepm_host and sepm_port (or SEPM_HOST and SEPM_PORT), and that the SEPM "
+                 "web service is running and reachable from this controller",
+        )
+
+    @staticmethod
+    def _tls_reason(exc):
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            detail = text.split("certificate verify failed:", 1)[-1]
+            detail = re.sub(r"\s*\(_ssl\.c:\d+\).*$", "", detail.split(")")[0] + ")").strip(" '\")")
+            return "certificate verify failed: %s" % detail if detail else "certificate verify failed"
+        if "hostname" in text.lower() and "match" in text.lower():
+            return "the certificate does not name %s" % "this host"
+        return text.splitlines()[0][:200]
+
+    def _connection_reason(self, exc):
+        text = self._scrub(exc)
+        lowered = text.lower()
+        if "name or service not known" in lowered or "nodename nor servname" in lowered \
+                or "nameresolutionerror" in lowered or "failed to resolve" in lowered \
+                or "temporary failure in name resolution" in lowered:
+            return "cannot resolve host"
+        if "refused" in lowered:
+            return "connection refused"
+        if "remotedisconnected" in lowered or "aborted" in lowered or "reset by peer" in lowered:
+            return "the connection was closed without a reply"
+        if "timed out" in lowered:
+            return "timed out"
+        return text.splitlines()[0][:200]
+
+    def _wait_or_give_up(self, attempt, started, error, retry_after):
+        elapsed = self._clock() - started
+        if attempt >= self.max_attempts:
+            error.message = "%s (gave up after %d attempts in %.1fs)" % (error.message, attempt, elapsed)
+            raise error
+        delay = backoff_delay(attempt, self.backoff_base, self.backoff_cap, retry_after)
+        if elapsed + delay > self.deadline:
+            error.message = "%s (gave up after %d attempts: the %.0fs deadline would pass)" % (
+                error.message, attempt, self.deadline)
+            raise error
+        self._sleep(delay)
+
+    def _error_from(self, response, method, path):
+        status = response.status_code
+        error_code = error_message = None
+        try:
+            envelope = response.json()
+        except ValueError:
+            envelope = None
+        if isinstance(envelope, dict):
+            error_code = envelope.get("errorCode")
+            error_message = envelope.get("errorMessage")
+        if error_message is None:
+            error_message = (response.text or response.reason or "").strip().splitlines()[0:1]
+            error_message = error_message[0][:200] if error_message else ""
+        error_message = self._scrub(error_message)
+        what = "%s %s" % (method, path.split("?")[0])
+        if path == "identity/authenticate":
+            return SepmAuthError(
+                "the SEPM at %s rejected the login of %r in domain %r (HTTP %s: %s)" % (
+                    self._origin(), self.username, self.domain or "Default", status, error_message),
+                status=status, error_code=error_code, error_message=error_message,
+                hint="check sepm_username, sepm_password and sepm_domain",
+            )
+        if status == 401:
+            return SepmAuthError(
+                "the SEPM refused the session token for %s (HTTP 401: %s)" % (what, error_message),
+                status=status, error_code=error_code, error_message=error_message,
+                hint="the token expired or was revoked: pass sepm_password so the module can log in again, "
+                     "or run endpoint_ops.sepm.login again",
+            )
+        if status == 403:
+            return SepmAuthError(
+                "the SEPM user %r may not call %s (HTTP 403: %s)" % (self.username, what, error_message),
+                status=status, error_code=error_code, error_message=error_message,
+                hint="use a system administrator account",
+            )
+        error_type = SepmNotFoundError if status == 410 else SepmError
+        return error_type(
+            "%s failed with HTTP %s: %s" % (what, status, error_message),
+            status=status, error_code=error_code, error_message=error_message,
+        )
+
+    def _decode(self, response, method, path):
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise SepmError("%s %s answered HTTP %s with a body that is not JSON" % (
+                method, path, response.status_code), status=response.status_code)
+
+    # -- paging ----------------------------------------------------------------------
+
+    def paged(self, path, params=None, page_size=DEFAULT_PAGE_SIZE):
+        """Yield every record of a paged SEPM list, page after page until ``lastPage``."""
+        params = dict(params or {})
+        params["pageSize"] = page_size
+        page_index = 1
+        while True:
+            params["pageIndex"] = page_index
+            page = self.request("GET", path, params=params) or {}
+            content = page.get("content") or []
+            for record in content:
+                yield record
+            total_pages = page.get("totalPages")
+            if page.get("lastPage", True) or not content:
+                return
+            if isinstance(total_pages, int) and page_index >= total_pages:
+                return
+            page_index += 1
+
+    # -- SEPM concepts ---------------------------------------------------------------
+
+    def version(self):
+        """``GET version``: the SEPM's version; needs no token."""
+        return self._send("GET", "version", authenticate=False)
+
+    def computers(self, group_id=None, name=None, computer_id=None, hardware_key=None, os=None,
+                  page_size=DEFAULT_PAGE_SIZE):
+        """Every computer record matching the SEPM-side filters, of one group or of the domain."""
+        params = {}
+        if name:
+            params["computerName"] = name
+        if computer_id:
+            params["computer_id"] = computer_id
+        if hardware_key:
+            params["hardware_key"] = hardware_key
+        if os:
+            params["os"] = list(os)
+        path = "groups/%s/computers" % group_id if group_id else "computers"
+        return self.paged(path, params, page_size=page_size)
+
+    def groups(self, full_path=None, page_size=DEFAULT_PAGE_SIZE):
+        params = {"fullPathName": full_path} if full_path else {}
+        return self.paged("groups", params, page_size=page_size)
+
+    def find_group(self, full_path):
+        """The group record whose full path is ``full_path`` (compared without case), or None."""
+        wanted = full_path.strip().lower()
+        for group in self.groups(full_path=full_path):
+            if (group.get("fullPathName") or "").lower() == wanted:
+                return group
+        return None
+
+    def group_by_path(self, full_path):
+        """Like find_group, but a missing group is an error naming the path."""
+        group = self.find_group(full_path)
+        if group is None:
+            raise SepmNotFoundError(
+                "group '%s' does not exist in the SEPM" % full_path, status=410,
+                hint="give the full path with backslashes, e.g. 'My Company\\Servers'",
+            )
+        return group
+
+    def group(self, group_id):
+        return self.request("GET", "groups/%s" % group_id)
+
+    def create_group(self, parent_id, name, description="", inherits=True):
+        """Create a child group; the SEPM answers 201 without the new id, so the caller looks it up."""
+        body = {"name": name, "description": description or "", "inherits": bool(inherits)}
+        self.request("POST", "groups/%s" % parent_id, json_body=body)
+
+    def update_group(self, group_id, changes):
+        self.request("PATCH", "groups/%s" % group_id, json_body=changes)
+
+    def delete_group(self, group_id):
+        self.request("DELETE", "groups/%s" % group_id)
+
+    def group_locations(self, group_id):
+        """A group's locations as ``[{"id", "name"}]``, from ``"Name:api/v1/locations/<id>"`` strings."""
+        reply = self.request("GET", "groups/%s/locations" % group_id, params={"hasName": "true"}) or []
+        locations = []
+        for entry in reply:
+            if isinstance(entry, dict):
+                locations.append({"id": entry.get("id"), "name": entry.get("name")})
+                continue
+            name, _sep, reference = str(entry).rpartition(":")
+            location_id = reference.rstrip("/").rsplit("/", 1)[-1]
+            locations.append({"id": location_id, "name": name or location_id})
+        return locations
+
+    def location_policy(self, group_id, location_id, policy_type):
+        """Id of the policy of ``policy_type`` assigned at a group location, or None when none is."""
+        try:
+            return self.request("GET", "groups/%s/locations/%s/policies/%s" % (group_id, location_id, policy_type))
+        except SepmNotFoundError:
+            return None
+
+    def assign_location_policy(self, group_id, location_id, policy_type, policy_id):
+        self.request("PUT", "groups/%s/locations/%s/policies/%s" % (group_id, location_id, policy_type),
+                     json_body={"id": policy_id})
+
+    def group_policy(self, group_id, policy_type):
+        """Id of a location-independent policy (``lucontent``) assigned to a group, or None."""
+        try:
+            reply = self.request("GET", "groups/%s/policies/%s" % (group_id, policy_type))
+        except SepmNotFoundError:
+            return None
+        return reply.get("id") if isinstance(reply, dict) else reply
+
+    def assign_group_policy(self, group_id, policy_type, policy_id):
+        self.request("PUT", "groups/%s/policies/%s" % (group_id, policy_type), json_body={"id": policy_id})
+
+    def policy_summaries(self, policy_type=None):
+        """Every policy summary (the SEPM does not page this list), of one type or of all."""
+        path = "policies/summary/%s" % policy_type if policy_type else "policies/summary"
+        reply = self.request("GET", path) or {}
+        return reply.get("content") or []
+
+    def lu_policy(self, policy_id):
+        """A LiveUpdate Settings policy in full; the API can read these but not write them."""
+        return self.request("GET", "policies/lu/%s" % policy_id)
+
+    def location_settings(self, group_id, location_id):
+        return self.request("GET", "groups/%s/locations/%s/settings" % (group_id, location_id))
+
+    def update_location_settings(self, group_id, location_id, configuration):
+        self.request("PATCH", "groups/%s/locations/%s/settings" % (group_id, location_id),
+                     json_body={"configuration": configuration})
+
+    def move_computers(self, moves, chunk_size=DEFAULT_PAGE_SIZE):
+        """Move computers between groups: ``moves`` is ``[(hardware_key, group_id)]``.
+
+        One PATCH carries many computers; the reply has a code per computer, returned in order.
+        """
+        replies = []
+        moves = list(moves)
+        for start in range(0, len(moves), chunk_size):
+            body = [{"group": {"id": group_id}, "hardwareKey": hardware_key}
+                    for hardware_key, group_id in moves[start:start + chunk_size]]
+            replies.extend(self.request("PATCH", "computers", json_body=body) or [])
+        return replies
+
+    def send_command(self, command, computer_ids=None, group_ids=None, body=None):
+        """Queue one command for many computers or groups; returns the SEPM's command ids."""
+        params = {}
+        if computer_ids:
+            params["computer_ids"] = ",".join(computer_ids)
+        if group_ids:
+            params["group_ids"] = ",".join(group_ids)
+        return self.request("POST", "command-queue/%s" % command, params=params, json_body=body) or {}
+
+    def command_status(self, command_id, page_size=DEFAULT_PAGE_SIZE):
+        """One row per computer of a command, all pages."""
+        return self.paged("command-queue/%s" % command_id, page_size=page_size)
+
+    def cancel_command(self, command_id):
+        return self.request("POST", "command-queue/%s/cancel" % command_id, idempotent=True)
+
+    def critical_events(self):
+        return self.request("GET", "events/critical") or {}
+
+    def client_version_stats(self):
+        """``GET stats/client/version``: how many clients run each version."""
+        return self.request("GET", "stats/client/version")
