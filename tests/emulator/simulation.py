@@ -1,0 +1,261 @@
+"""Simulated SEP clients: heartbeats, policy pick-up, LiveUpdate runs and restarts.
+
+Only computers with something to do sit in the event queue, so a 20,000-computer fleet
+costs nothing while idle. The queue is processed up to the simulated "now" under the
+state lock at the start of every request (see `advance`).
+"""
+
+import heapq
+import math
+
+from .model import (
+    FINAL_STATES, STATE_CANCELLED, STATE_COMPLETED, STATE_IN_PROGRESS, STATE_INITIAL, STATE_RECEIVED, STATE_REJECTED,
+    SUBSTATE_LU_DOWNLOADING, SUBSTATE_OK, SUBSTATE_RESTART_NOT_ALLOWED, Command, release_of, sql_timestamp, version_tuple,
+)
+
+STEP_MS = 1000  # a client starts the work of a command one second after it received it
+DEPLOY_OK = "302456832"
+DEPLOY_RESTART_PENDING = "302456837"
+
+
+class ClientSimulation:
+    """The client side of the fleet, driven by the `Emulator` that owns it."""
+
+    def __init__(self, emu):
+        self.emu = emu
+        self.queue = []
+        self._queue_seq = 0
+
+    def reset_simulation(self):
+        self.queue = []
+        self._queue_seq = 0
+
+    # ----- queue ---------------------------------------------------------------------
+    def schedule(self, due_ms, action, computer, payload=None):
+        self._queue_seq += 1
+        heapq.heappush(self.queue, (int(due_ms), self._queue_seq, action, computer, payload))
+
+    def advance(self):
+        """Run every client event that is due at the current simulated time."""
+        now = self.emu.clock.now_ms()
+        while self.queue and self.queue[0][0] <= now:
+            due, _seq, action, computer, payload = heapq.heappop(self.queue)
+            getattr(self, "_on_" + action)(due, computer, payload)
+
+    # ----- heartbeats -----------------------------------------------------------------
+    def _heartbeat_ms(self):
+        return max(1, int(self.emu.settings["heartbeat_s"] * 1000))
+
+    def next_heartbeat(self, computer, after_ms):
+        period = self._heartbeat_ms()
+        phase = computer.hb_phase * period
+        return int(phase + (math.floor((after_ms - phase) / period) + 1) * period)
+
+    def wake(self, computer, at_ms=None):
+        """Make sure an online computer has a heartbeat queued (at its next regular one by default)."""
+        if not computer.online:
+            return
+        due = self.next_heartbeat(computer, self.emu.clock.now_ms()) if at_ms is None else int(at_ms)
+        if computer.hb_scheduled_ms is not None and computer.hb_scheduled_ms <= due:
+            return
+        computer.hb_scheduled_ms = due
+        self.schedule(due, "heartbeat", computer)
+
+    def refresh_record(self, computer, now_ms):
+        """Move lastUpdateTime with the clock for an online computer (its last heartbeat)."""
+        if not computer.online:
+            return
+        period = self._heartbeat_ms()
+        phase = computer.hb_phase * period
+        last = max(int(phase + math.floor((now_ms - phase) / period) * period), computer.last_hb_ms)
+        computer.record["lastUpdateTime"] = last
+        computer.record["agentTimeStamp"] = last
+
+    def profiles_changed(self, group_ids):
+        for computer in self.emu.computers:
+            if computer.group_id in group_ids and computer.record["profileSerialNo"] != self.emu.groups[computer.group_id].serial:
+                self.wake(computer)
+
+    def _on_heartbeat(self, when, computer, _payload):
+        if computer.hb_scheduled_ms != when:
+            return  # superseded by an earlier heartbeat
+        computer.hb_scheduled_ms = None
+        if not computer.online:
+            return
+        computer.last_hb_ms = max(computer.last_hb_ms, when)
+        # A LiveUpdate run started by a command picked up now still runs under the profile
+        # applied before this heartbeat: the new profile takes effect afterwards.
+        allow_before = computer.applied_allow_patch
+        self.apply_profile(computer)
+        for command_id in computer.pending:
+            command = self.emu.commands.get(command_id)
+            if command is not None:
+                self._receive(command, computer, when, allow_before)
+        computer.pending.clear()
+
+    def apply_profile(self, computer):
+        group = self.emu.groups.get(computer.group_id)
+        if group is None or computer.record["profileSerialNo"] == group.serial:
+            return
+        computer.record["profileSerialNo"] = group.serial
+        computer.record["profileVersion"] = ".".join(self.emu.settings["sepm_version"].split(".")[:3])
+        computer.applied_allow_patch = self.emu.allows_patches(group)
+
+    # ----- commands --------------------------------------------------------------------
+    def create_command(self, ctype, computers, options=None):
+        command = Command(id=self.emu.new_id(), ctype=ctype, created_ms=self.emu.clock.now_ms(), options=options or {})
+        for computer in computers:
+            if computer.uid in command.rows:
+                continue
+            record = computer.record
+            command.rows[computer.uid] = {
+                "beginTime": None, "binaryFileId": None, "computerId": computer.uid, "computerIp": record["ipAddresses"][0],
+                "computerName": computer.name, "currentLoginUserName": record["logonUserName"], "domainName": "Default",
+                "hardwareKey": record["hardwareKey"], "lastUpdateTime": None, "resultInXML": None,
+                "stateId": STATE_INITIAL, "subStateDesc": None, "subStateId": SUBSTATE_OK,
+            }
+            computer.pending.append(command.id)
+            self.wake(computer)
+        self.emu.commands[command.id] = command
+        self.emu.log("command", type=ctype, command_id=command.id, computer_count=len(command.rows),
+                     computers=[row["computerName"] for row in command.rows.values()])
+        return command
+
+    def cancel_command(self, command):
+        now = self.emu.clock.now_ms()
+        for uid, row in command.rows.items():
+            if row["stateId"] not in FINAL_STATES:
+                self._set_row(row, now, STATE_CANCELLED, SUBSTATE_OK, "Cancelled")
+                computer = self.emu.by_uid.get(uid)
+                if computer is not None and command.id in computer.pending:
+                    computer.pending.remove(command.id)
+        self.emu.log("command_cancelled", command_id=command.id, type=command.ctype)
+
+    @staticmethod
+    def _set_row(row, when, state, substate, description):
+        row["stateId"] = state
+        row["subStateId"] = substate
+        row["subStateDesc"] = description
+        row["lastUpdateTime"] = sql_timestamp(when)
+        if row["beginTime"] is None:
+            row["beginTime"] = sql_timestamp(when)
+
+    def _receive(self, command, computer, when, allow_before):
+        row = command.rows.get(computer.uid)
+        if row is None or row["stateId"] in FINAL_STATES:
+            return
+        self._set_row(row, when, STATE_RECEIVED, SUBSTATE_OK, "Received")
+        if command.ctype == "updatecontent":
+            self.schedule(when + STEP_MS, "lu_start", computer, (command, allow_before))
+        elif computer.platform == "linux":
+            self._set_row(row, when, STATE_REJECTED, SUBSTATE_RESTART_NOT_ALLOWED, "restart command not allowed")
+            self.emu.log("command_rejected", command_id=command.id, computer=computer.name, reason="restart command not allowed")
+        else:
+            self.schedule(when + STEP_MS, "restart_begin", computer, command)
+
+    # ----- LiveUpdate -------------------------------------------------------------------
+    def _on_lu_start(self, when, computer, payload):
+        command = payload[0]
+        row = command.rows[computer.uid]
+        if row["stateId"] in FINAL_STATES:
+            return
+        self._set_row(row, when, STATE_IN_PROGRESS, SUBSTATE_LU_DOWNLOADING, "LiveUpdate download in progress")
+        duration = (self.emu.settings["download_s"] + self.emu.settings["install_s"]) * 1000
+        self.schedule(when + duration, "lu_done", computer, payload)
+
+    def _on_lu_done(self, when, computer, payload):
+        command, allow = payload
+        row = command.rows[computer.uid]
+        if row["stateId"] in FINAL_STATES:
+            return
+        patch = self.patch_for(computer, allow)
+        if patch is not None:
+            self._stage_patch(computer, patch, when)
+        self._set_row(row, when, STATE_COMPLETED, SUBSTATE_OK, "Success")
+
+    def patch_for(self, computer, allow):
+        """The client patch a LiveUpdate run would stage on this computer, or None."""
+        if computer.platform != "windows" or not allow or not self.emu.patch_versions:
+            return None
+        sepm_release = release_of(self.emu.settings["sepm_version"])
+        current = computer.staged_version or computer.record["agentVersion"]
+        if release_of(computer.record["agentVersion"]) != sepm_release:
+            return None
+        candidates = [v for v in self.emu.patch_versions if release_of(v) == sepm_release and version_tuple(v) > version_tuple(current)]
+        return max(candidates, key=version_tuple) if candidates else None
+
+    def _stage_patch(self, computer, patch, when):
+        record = computer.record
+        computer.staged_version = patch
+        record.update({
+            "rebootRequired": 1, "rebootReason": "LiveUpdate client patch pending", "deploymentTargetVersion": patch,
+            "deploymentPreVersion": record["agentVersion"], "deploymentStatus": DEPLOY_RESTART_PENDING,
+            "deploymentMessage": f"Client patch {patch} installed; a restart is required to complete it.",
+        })
+        self.emu.log("patch_staged", computer=computer.name, computer_id=computer.uid, version=patch, sim_ms=when)
+
+    # ----- restarts ---------------------------------------------------------------------
+    def _on_restart_begin(self, when, computer, command):
+        row = command.rows[computer.uid]
+        if row["stateId"] in FINAL_STATES or computer.restarting:
+            return
+        self._set_row(row, when, STATE_IN_PROGRESS, SUBSTATE_OK, "Restarting")
+        self.take_offline(computer, when)
+        computer.restarting = True
+        never_back = computer.name.lower() in self.fault_names("never_back")
+        self.emu.log("restart_begin", computer=computer.name, computer_id=computer.uid, command_id=command.id, never_back=never_back)
+        if not never_back:
+            self.schedule(when + self.emu.settings["restart_s"] * 1000, "restart_end", computer, command)
+
+    def take_offline(self, computer, when):
+        computer.online = False
+        computer.record["onlineStatus"] = 0
+        computer.record["lastUpdateTime"] = int(when)
+        computer.hb_scheduled_ms = None
+
+    def bring_online(self, computer, when):
+        computer.online = True
+        computer.record["onlineStatus"] = 1
+        computer.last_hb_ms = max(computer.last_hb_ms, int(when))
+        self.wake(computer, at_ms=when)
+
+    def _on_restart_end(self, when, computer, command):
+        record = computer.record
+        computer.restarting = False
+        unpatched = computer.name.lower() in self.fault_names("back_unpatched")
+        if computer.staged_version and not unpatched:
+            record.update({
+                "agentVersion": computer.staged_version, "deploymentRunningVersion": computer.staged_version,
+                "deploymentStatus": DEPLOY_OK, "deploymentMessage": "", "lastDeploymentTime": int(when),
+                "rebootRequired": 0, "rebootReason": "",
+            })
+            computer.staged_version = None
+        elif not computer.staged_version:
+            record.update({"rebootRequired": 0, "rebootReason": ""})
+        self.bring_online(computer, when)
+        row = command.rows[computer.uid]
+        if row["stateId"] not in FINAL_STATES:
+            self._set_row(row, when, STATE_COMPLETED, SUBSTATE_OK, "Success")
+        self.emu.log("restart_end", computer=computer.name, computer_id=computer.uid, command_id=command.id,
+                     version=record["agentVersion"], reboot_required=record["rebootRequired"])
+
+    def fault_names(self, kind):
+        return {name.lower() for fault in self.emu.faults if fault["kind"] == kind for name in fault.get("computers", ())}
+
+    # ----- statistics ---------------------------------------------------------------------
+    def version_counts(self):
+        counts = {}
+        for computer in self.emu.computers:
+            version = computer.record["agentVersion"]
+            counts[version] = counts.get(version, 0) + 1
+        return counts
+
+    @staticmethod
+    def formatted_version(version):
+        parts = version_tuple(version)
+        if len(parts) != 4:
+            return version
+        release = parts[3] // 1000
+        patch = parts[3] % 1000
+        label = f"{parts[0]}.{parts[1]} RU{release}" + (f" patch {patch // 100}" if patch else "")
+        return f"{parts[0]}.{parts[1]}.{release} ({label}) build {parts[2]}"

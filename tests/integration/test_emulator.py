@@ -1,0 +1,306 @@
+"""Behaviour of the SEPM emulator, through raw HTTP (no collection code)."""
+
+import time
+
+import pytest
+import requests
+
+PATCH = "14.3.10148.9100"
+BASELINE = "14.3.10148.9000"
+
+
+def advance(api, seconds):
+    api.emulator.control("POST", "clock", {"advance_s": seconds})
+
+
+def row_of(api, command_id):
+    return api.ok("GET", f"command-queue/{command_id}")["content"][0]
+
+
+def events_of(emulator, kind):
+    return [e for e in emulator.events()["events"] if e["kind"] == kind]
+
+
+def allow_patches(api, group_path):
+    group_id = api.group_id(group_path)
+    allowed = api.policy_id("lu", "LiveUpdate - Client Patches Allowed")
+    api.ok("PUT", f"groups/{group_id}/locations/default/policies/lu", json={"id": allowed})
+    return group_id
+
+
+def baseline_computer(api, pattern):
+    page = api.ok("GET", "computers", params={"computerName": pattern, "pageSize": 1000})["content"]
+    return next(c for c in page if c["agentVersion"] == BASELINE and c["onlineStatus"] == 1 and c["rebootRequired"] == 0)
+
+
+# ----- identity ------------------------------------------------------------------------------
+def test_login_logout_and_expiry(clean_emulator, api, make_api):
+    assert api.get("computers").status_code == 200
+    assert api.call("POST", "identity/logout").status_code == 204
+    assert api.get("computers").status_code == 401
+    assert api.call("GET", "computers", headers={"Authorization": None}).status_code == 401
+    clean_emulator.settings(token_lifetime_s=1)
+    fresh = make_api()
+    assert fresh.login()["tokenExpiration"] == 1
+    time.sleep(1.2)
+    assert fresh.get("computers").status_code == 401
+
+
+def test_limited_admin_is_forbidden(make_api):
+    limited = make_api("limited")
+    assert limited.login()["role"]["bitMask"] == 2
+    reply = limited.get("computers")
+    assert reply.status_code == 403 and reply.json()["errorCode"] == "403"
+
+
+# ----- paging and filters ------------------------------------------------------------------------
+def test_paging(api):
+    names = []
+    for index in range(1, 5):
+        page = api.ok("GET", "computers", params={"pageIndex": index, "pageSize": 50})
+        assert page["number"] == index - 1 and page["totalPages"] == 4 and page["totalElements"] == 200
+        assert page["firstPage"] == (index == 1) and page["lastPage"] == (index == 4)
+        names += [c["computerName"] for c in page["content"]]
+    assert len(set(names)) == 200 and names == sorted(names, key=str.lower)
+    beyond = api.ok("GET", "computers", params={"pageIndex": 9, "pageSize": 50})
+    assert beyond["content"] == [] and beyond["lastPage"]
+    assert api.ok("GET", "computers")["size"] == 20
+
+
+def test_computer_filters(api):
+    finance = api.ok("GET", "computers", params={"computerName": "ws-fin-*", "pageSize": 1000})["content"]
+    assert finance and all(c["computerName"].startswith("WS-FIN-") for c in finance)
+    linux = api.ok("GET", "computers", params={"os": "RedHat,Ubuntu", "pageSize": 1000})["content"]
+    assert linux and all(c["computerName"].startswith("LNX-") for c in linux)
+    one = finance[0]
+    assert api.ok("GET", "computers", params={"computer_id": one["uniqueId"]})["content"][0]["computerName"] == one["computerName"]
+    assert api.ok("GET", "computers", params={"hardware_key": one["hardwareKey"]})["totalElements"] == 1
+
+
+def test_fleet_shape(api):
+    computers = api.ok("GET", "computers", params={"pageSize": 1000})["content"]
+    names = {c["computerName"] for c in computers}
+    assert {"SQL-01-N1", "SQL-01-N2", "FS-02-N1", "FS-02-N2"} <= names
+    assert any(c["onlineStatus"] == 0 for c in computers)
+    assert any(c["rebootRequired"] == 1 for c in computers)
+    for computer in computers:
+        group = api.ok("GET", f"groups/{computer['group']['id']}")
+        assert computer["profileSerialNo"] == group["policySerialNumber"]
+
+
+def test_full_path_filter_is_case_insensitive(api):
+    page = api.ok("GET", "groups", params={"fullPathName": "my company\\SERVERS\\sql"})
+    assert page["totalElements"] == 1 and page["content"][0]["fullPathName"] == "My Company\\Servers\\SQL"
+    assert api.ok("GET", "groups", params={"fullPathName": "My Company\\Nope"})["content"] == []
+
+
+def test_create_child_group(clean_emulator, api):
+    servers = api.group_id("My Company\\Servers")
+    body = {"name": "Patch Staging", "description": "staging", "inherits": False}
+    assert api.call("POST", f"groups/{servers}", json=body).status_code == 201
+    assert api.call("POST", f"groups/{servers}", json=body).status_code == 409
+    assert api.call("POST", f"groups/{servers}", json={"name": ""}).status_code == 400
+    staging = api.ok("GET", "groups", params={"fullPathName": "My Company\\Servers\\Patch Staging"})["content"][0]
+    assert staging["policyInheritanceEnabled"] is False
+    # A group that does not inherit starts with the policies it would have inherited.
+    assert api.ok("GET", f"groups/{staging['id']}/locations/default/policies/lu")
+    assert events_of(clean_emulator, "group_created")[0]["group"] == "My Company\\Servers\\Patch Staging"
+
+
+def test_move(clean_emulator, api):
+    computer = api.computer("WS-HR-0001")
+    target = api.group_id("My Company\\Default Group")
+    reply = api.call("PATCH", "computers", json=[{"group": {"id": target}, "hardwareKey": computer["hardwareKey"]}])
+    assert reply.status_code == 200 and reply.json() == [{"responseCode": "200", "responseMessage": "OK"}]
+    assert api.computer("WS-HR-0001")["group"]["name"] == "My Company\\Default Group"
+    move = events_of(clean_emulator, "move")[0]
+    assert move["from_group"] == "My Company\\Workstations\\HR" and move["to_group"] == "My Company\\Default Group"
+    reply = api.call("PATCH", "computers", json=[{"group": {"id": target}, "hardwareKey": "0" * 32}])
+    assert reply.status_code == 207 and reply.json()[0]["responseCode"] == "410"
+
+
+# ----- policies and the simulation ------------------------------------------------------------------
+def test_policy_assignment_changes_serial_and_clients_catch_up(frozen):
+    api = frozen
+    before = api.ok("GET", "groups", params={"fullPathName": "My Company\\Workstations\\Finance"})["content"][0]
+    computer = api.computer("WS-FIN-0001")
+    group_id = allow_patches(api, "My Company\\Workstations\\Finance")
+    after = api.ok("GET", f"groups/{group_id}")
+    assert after["policySerialNumber"] != before["policySerialNumber"]
+    allowed = api.policy_id("lu", "LiveUpdate - Client Patches Allowed")
+    assert api.ok("GET", f"groups/{group_id}/locations/default/policies/lu") == allowed
+    summary = next(p for p in api.ok("GET", "policies/summary/lu")["content"] if p["id"] == allowed)
+    assert any(a["groupId"] == group_id for a in summary["assignedtolocations"])
+    assert api.computer("WS-FIN-0001")["profileSerialNo"] == computer["profileSerialNo"]
+    advance(api, 61)
+    assert api.computer("WS-FIN-0001")["profileSerialNo"] == after["policySerialNumber"]
+    assert events_of(api.emulator, "policy_assigned")[0]["policy"] == "LiveUpdate - Client Patches Allowed"
+
+
+def test_updatecontent_then_restart_patches(frozen):
+    api = frozen
+    allow_patches(api, "My Company\\Workstations\\Finance")
+    advance(api, 61)
+    target = baseline_computer(api, "WS-FIN-*")
+    command = api.ok("POST", "command-queue/updatecontent", params={"computer_ids": target["uniqueId"]})["commandID_computer"]
+    assert row_of(api, command)["stateId"] == 0
+    advance(api, 61)
+    assert row_of(api, command)["stateId"] in (1, 2)
+    advance(api, 2)
+    assert row_of(api, command)["subStateId"] == 120
+    advance(api, 181)
+    row = row_of(api, command)
+    assert (row["stateId"], row["subStateId"]) == (3, 0)
+    staged = api.computer(target["computerName"])
+    assert staged["rebootRequired"] == 1 and staged["deploymentTargetVersion"] == PATCH and staged["agentVersion"] == BASELINE
+    restart = api.ok("POST", "command-queue/restart", params={"computer_ids": target["uniqueId"]},
+                     json={"prompt_type": "no_prompt", "schedule_type": "now"})["commandID_computer"]
+    advance(api, 62)
+    assert api.computer(target["computerName"])["onlineStatus"] == 0
+    advance(api, 181)
+    patched = api.computer(target["computerName"])
+    assert patched["onlineStatus"] == 1 and patched["agentVersion"] == PATCH and patched["rebootRequired"] == 0
+    assert patched["deploymentRunningVersion"] == PATCH
+    assert row_of(api, restart)["stateId"] == 3
+    kinds = [e["kind"] for e in api.emulator.events()["events"]]
+    assert kinds.index("patch_staged") < kinds.index("restart_begin") < kinds.index("restart_end")
+
+
+def test_updatecontent_under_the_default_policy_stages_nothing(frozen):
+    api = frozen
+    target = baseline_computer(api, "WS-ENG-*")
+    command = api.ok("POST", "command-queue/updatecontent", params={"computer_ids": target["uniqueId"]})["commandID_computer"]
+    advance(api, 61 + 2 + 181)
+    assert row_of(api, command)["stateId"] == 3
+    assert api.computer(target["computerName"])["rebootRequired"] == 0
+
+
+def test_linux_refuses_restart(frozen):
+    api = frozen
+    linux = api.computer("LNX-APP-01")
+    command = api.ok("POST", "command-queue/restart", params={"computer_ids": linux["uniqueId"]},
+                     json={"prompt_type": "prompt", "schedule_type": "now"})["commandID_computer"]
+    advance(api, 61)
+    row = row_of(api, command)
+    assert (row["stateId"], row["subStateId"], row["subStateDesc"]) == (4, 5, "restart command not allowed")
+
+
+def test_cancel(frozen):
+    api = frozen
+    computer = api.computer("WS-SAL-0001")
+    command = api.ok("POST", "command-queue/updatecontent", params={"computer_ids": computer["uniqueId"]})["commandID_computer"]
+    assert api.ok("POST", f"command-queue/{command}/cancel") == {"commandID": command}
+    advance(api, 300)
+    assert row_of(api, command)["stateId"] == 5
+
+
+def test_location_settings_validation(api):
+    group_id = api.group_id("My Company\\Servers\\SQL")
+    path = f"groups/{group_id}/locations/default/settings"
+    window = {"enabled": True, "schedule": {"time": "23:00", "time_window": 3, "sunday": True}}
+    api.ok("PATCH", path, json={"configuration": {"general_settings": {"restart": window}}})
+    restart = api.ok("GET", path)["configuration"]["general_settings"]["restart"]
+    assert restart["enabled"] and restart["schedule"]["time"] == "23:00" and restart["schedule"]["sunday"]
+    assert restart["schedule"]["saturday"] is True  # merged, not replaced
+    for bad in ({"endpoint_notification": {"countdown": 0}}, {"schedule": {"time": "25:00"}}, {"nope": True}):
+        reply = api.call("PATCH", path, json={"configuration": {"general_settings": {"restart": bad}}})
+        assert reply.status_code == 400 and reply.json()["errorCode"] == "400"
+
+
+# ----- faults --------------------------------------------------------------------------------------------
+def test_http_status_fault(clean_emulator, api):
+    clean_emulator.add_fault(kind="http_status", status=503, count=2, path="^computers", method="GET", retry_after=2)
+    for _ in range(2):
+        reply = api.get("computers")
+        assert reply.status_code == 503 and reply.headers["Retry-After"] == "2" and reply.json()["errorCode"] == "503"
+    assert api.get("groups").status_code == 200
+    assert api.get("computers").status_code == 200
+
+
+def test_latency_and_drop_faults(clean_emulator, api):
+    clean_emulator.add_fault(kind="latency", seconds=0.3, count=1, path="^groups")
+    started = time.monotonic()
+    api.get("groups")
+    assert time.monotonic() - started >= 0.3
+    clean_emulator.add_fault(kind="drop", count=1, path="^computers")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.get("computers")
+    assert api.get("computers").status_code == 200
+
+
+def test_expire_tokens_fault(clean_emulator, api):
+    clean_emulator.add_fault(kind="expire_tokens")
+    assert api.get("computers").status_code == 401
+    api.login()
+    assert api.get("computers").status_code == 200
+
+
+def test_never_back_and_back_unpatched(frozen):
+    api = frozen
+    allow_patches(api, "My Company\\Workstations\\Finance")
+    advance(api, 61)
+    page = api.ok("GET", "computers", params={"computerName": "WS-FIN-*", "pageSize": 1000})["content"]
+    targets = [c for c in page if c["agentVersion"] == BASELINE and c["onlineStatus"] == 1][:2]
+    ids = ",".join(c["uniqueId"] for c in targets)
+    api.emulator.add_fault(kind="never_back", computers=[targets[0]["computerName"]])
+    api.emulator.add_fault(kind="back_unpatched", computers=[targets[1]["computerName"]])
+    api.ok("POST", "command-queue/updatecontent", params={"computer_ids": ids})
+    advance(api, 61 + 2 + 181)
+    api.ok("POST", "command-queue/restart", params={"computer_ids": ids}, json={"prompt_type": "no_prompt", "schedule_type": "now"})
+    advance(api, 62 + 181 + 61)
+    gone = api.computer(targets[0]["computerName"])
+    unpatched = api.computer(targets[1]["computerName"])
+    assert gone["onlineStatus"] == 0
+    assert unpatched["onlineStatus"] == 1 and unpatched["agentVersion"] == BASELINE and unpatched["rebootRequired"] == 1
+
+
+def test_throttle(clean_emulator, api):
+    clean_emulator.settings(throttle={"limit": 3, "window_s": 60})
+    statuses = [api.get("groups").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    reply = api.get("groups")
+    assert reply.status_code == 429 and int(reply.headers["Retry-After"]) >= 1
+    clean_emulator.settings(throttle=None)
+    assert api.get("groups").status_code == 200
+
+
+# ----- control API -------------------------------------------------------------------------------------------
+def test_request_counters(clean_emulator, api):
+    clean_emulator.reset_requests()
+    api.get("computers")
+    api.get("computers", params={"pageIndex": 2})
+    api.get("groups/" + "0" * 32)
+    counts = clean_emulator.requests_count()
+    assert counts["by_endpoint"] == {"GET computers": 2, "GET groups/{groupId}": 1} and counts["total"] == 3
+
+
+def test_console_actions(clean_emulator, api):
+    reply = clean_emulator.control("POST", "console/download_patch", {"version": "14.3.10148.9200"})
+    assert reply["patch_version"] == "14.3.10148.9200"
+    messages = [e["message"] for e in api.ok("GET", "events/critical")["criticalEventsInfoList"]]
+    assert any("client patch 14.3.10148.9200" in m for m in messages)
+    policy = clean_emulator.control("POST", "console/lu_policy",
+                                    {"name": "LiveUpdate Settings policy", "platform": "windows", "allow_patch_by_lu": True})
+    detail = api.ok("GET", f"policies/lu/{policy['id']}")
+    assert detail["configuration"]["windows"]["advanced"]["allow_patch_by_lu"] is True
+
+
+def test_control_computers_and_state(clean_emulator, api):
+    clean_emulator.control("PATCH", "computers", {"names": ["WS-FIN-0001"], "online": False, "reboot_required": True})
+    computer = api.computer("WS-FIN-0001")
+    assert computer["onlineStatus"] == 0 and computer["rebootRequired"] == 1
+    state = clean_emulator.state()
+    assert state["fleet_size"] == 200 and sum(state["versions"].values()) == 200 and state["patch_version"] == PATCH
+
+
+def test_reset(clean_emulator, api):
+    computer = api.computer("WS-HR-0002")
+    target = api.group_id("My Company\\Mac")
+    api.ok("PATCH", "computers", json=[{"group": {"id": target}, "hardwareKey": computer["hardwareKey"]}])
+    clean_emulator.reset()
+    assert clean_emulator.events()["events"] == []
+    assert api.computer("WS-HR-0002")["group"]["name"] == "My Company\\Workstations\\HR"
+    smaller = clean_emulator.reset(fleet=50, seed=2)
+    assert smaller["fleet_size"] == 50
+    assert api.ok("GET", "computers")["totalElements"] == 50
+    clean_emulator.reset(fleet=200, seed=1)
