@@ -1,0 +1,175 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Batch planning for a client patch rollout. Pure Python, no Ansible or HTTP import.
+
+Batch sizes follow Ansible's ``serial``: an int, a percentage string ``"10%"`` or a list of
+those. Sizes are taken in order and the LAST one repeats until every host is covered; the
+final batch may be smaller. Our choices where ``serial`` leaves room:
+
+* a percentage is of the number of hosts to batch, rounded DOWN in integer arithmetic
+  (``29%`` of 100 is 29, not the 28 that float rounding gives), with a minimum of 1;
+* a percentage above 100 counts as 100%;
+* 0, ``"0%"``, negative numbers, fractions, booleans, other strings and an empty list are
+  errors (ValueError with a one-line message); Ansible reads 0 as "all hosts", we do not.
+
+Preflight (``classify``) takes a host out of the batches, with a state and a reason, in this
+order: already at the target (``compliant``), not a Windows client, a release different from
+the SEPM's, offline (only with ``offline="skip"``; with ``"wait"`` an offline host is batched).
+
+``plan_rollout`` keeps the input order (a canary listed first goes first) and puts at most
+``max_unavailable_per_cluster`` members of one cluster in a batch: a member that does not
+fit waits for a later batch, keeping its place in the queue. Each batch is filled up to its
+size from the queue in order, skipping blocked hosts; when only blocked hosts remain the
+batch is smaller, and later batches take the sizes that follow (the last repeating).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import is_below, release_of
+
+__all__ = ["Plan", "batch_sizes", "classify", "plan_rollout", "OFFLINE_CHOICES"]
+
+OFFLINE_CHOICES = ("skip", "wait")
+_PERCENT = re.compile(r"^\s*(\d+)\s*%\s*$")
+_NUMBER = re.compile(r"^\s*(\d+)\s*$")
+
+
+def _serial_items(serial):
+    if isinstance(serial, (list, tuple)):
+        items = list(serial)
+        if not items:
+            raise ValueError("serial must not be an empty list")
+        return items
+    return [serial]
+
+
+def _size(item, total):
+    """The batch size one serial item gives for ``total`` hosts."""
+    if isinstance(item, bool) or not isinstance(item, (int, str)):
+        raise ValueError("serial value %r is not a whole number or a percentage such as '10%%'" % (item,))
+    if isinstance(item, str):
+        percent = _PERCENT.match(item)
+        if percent:
+            value = int(percent.group(1))
+            if value <= 0:
+                raise ValueError("serial value %r must be more than 0%%" % item)
+            return max(1, min(value, 100) * total // 100)
+        number = _NUMBER.match(item)
+        if not number:
+            raise ValueError("serial value %r is not a whole number or a percentage such as '10%%'" % item)
+        item = int(number.group(1))
+    if item <= 0:
+        raise ValueError("serial value %r must be more than 0" % (item,))
+    return item
+
+
+def _nominal_sizes(serial, total):
+    """Endless batch sizes for ``total`` hosts: the serial items in order, the last repeating."""
+    sizes = [_size(item, total) for item in _serial_items(serial)]
+    index = 0
+    while True:
+        yield sizes[min(index, len(sizes) - 1)]
+        index += 1
+
+
+def batch_sizes(serial, total):
+    """Batch sizes covering ``total`` hosts with Ansible ``serial`` semantics (see the module docstring)."""
+    if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+        raise ValueError("total must be a whole number of hosts, 0 or more, got %r" % (total,))
+    sizes = []
+    remaining = total
+    nominal = _nominal_sizes(serial, total)
+    while remaining > 0:
+        size = min(next(nominal), remaining)
+        sizes.append(size)
+        remaining -= size
+    if not sizes:
+        next(nominal)  # validate serial even with no hosts
+    return sizes
+
+
+def _os_of(host):
+    return str(host.get("os_name") or host.get("operating_system") or "")
+
+
+def classify(host, target_version, sepm_version, offline="skip"):
+    """None when ``host`` should be batched, else ``(state, reason)`` (see the module docstring)."""
+    if offline not in OFFLINE_CHOICES:
+        raise ValueError("offline must be one of %s, got %r" % (", ".join(OFFLINE_CHOICES), offline))
+    sepm_release = release_of(sepm_version)
+    if sepm_release is None:
+        raise ValueError("sepm_version %r is not a SEP version such as '14.3.10148.9000'" % (sepm_version,))
+    version = host.get("agent_version")
+    if version and not is_below(version, target_version):
+        return ("compliant", "already at %s" % version)
+    if "windows" not in _os_of(host).lower():
+        return ("skipped", "not a Windows client: client patches through LiveUpdate are for Windows")
+    release = release_of(version)
+    if release is None:
+        return ("skipped", "agent version %r is not a SEP version: its release is unknown" % (version,))
+    if release != sepm_release:
+        return ("skipped", "release %s differs from the SEPM's %s: clients take patches from the SEPM only in its own release"
+                % (release, sepm_release))
+    if not host.get("online") and offline == "skip":
+        return ("skipped", "offline")
+    return None
+
+
+class Plan:
+    """The batches of a rollout and the hosts left out of them."""
+
+    def __init__(self, batches, accounted):
+        self.batches = batches
+        self.accounted = accounted
+
+    def __repr__(self):
+        return "Plan(batches=%r, accounted=%r)" % (self.batches, self.accounted)
+
+    def to_dict(self):
+        """A JSON-ready dict: batches (lists of names) and accounted ({name: {state, reason}})."""
+        return {
+            "batches": [list(batch) for batch in self.batches],
+            "accounted": dict((name, {"state": state, "reason": reason}) for name, (state, reason) in self.accounted.items()),
+        }
+
+
+def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), max_unavailable_per_cluster=1, offline="skip"):
+    """Split ``hosts`` (dicts, in order) into batches; see the module docstring for the rules."""
+    if isinstance(max_unavailable_per_cluster, bool) or not isinstance(max_unavailable_per_cluster, int) \
+            or max_unavailable_per_cluster < 1:
+        raise ValueError("max_unavailable_per_cluster must be a whole number, 1 or more, got %r" % (max_unavailable_per_cluster,))
+    seen = set()
+    queue = []
+    accounted = {}
+    for host in hosts:
+        name = host.get("name") if isinstance(host, dict) else None
+        if not name:
+            raise ValueError("every host needs a name, got %r" % (host,))
+        if name in seen:
+            raise ValueError("host %r is listed more than once" % (name,))
+        seen.add(name)
+        outcome = classify(host, target_version, sepm_version, offline)
+        if outcome is None:
+            queue.append((name, host.get("cluster") or None))
+        else:
+            accounted[name] = outcome
+    batch_sizes(serial, len(queue))  # validates serial, even when nothing is left to batch
+    nominal = _nominal_sizes(serial, len(queue))
+    batches = []
+    while queue:
+        size = min(next(nominal), len(queue))
+        batch, waiting, per_cluster = [], [], {}
+        for name, cluster in queue:
+            if len(batch) < size and (cluster is None or per_cluster.get(cluster, 0) < max_unavailable_per_cluster):
+                batch.append(name)
+                if cluster is not None:
+                    per_cluster[cluster] = per_cluster.get(cluster, 0) + 1
+            else:
+                waiting.append((name, cluster))
+        batches.append(batch)
+        queue = waiting
+    return Plan(batches, accounted)

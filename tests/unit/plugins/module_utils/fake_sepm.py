@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""A fake SEPM transport for the client's unit tests: scripted replies, a fake clock, no network.
+
+``FakeSession`` stands in for ``requests.Session``: every ``request()`` is recorded and
+answered with the next scripted item (a ``FakeResponse``, or an exception instance that
+is raised). ``FakeClock`` is both the client's ``clock`` and its ``sleep``: sleeping only
+moves the clock forward and records how long the client would have waited.
+"""
+
+from __future__ import annotations
+
+import json
+
+from urllib.parse import urlsplit
+
+API_PREFIX = "/sepm/api/v1/"
+
+
+class FakeResponse:
+    """Just what the client reads from a ``requests.Response``."""
+
+    def __init__(self, status_code=200, body=None, headers=None, text=None, reason=None):
+        self.status_code = status_code
+        self.headers = dict(headers or {})
+        if text is None:
+            text = "" if body is None else json.dumps(body)
+        self.text = text
+        self.content = text.encode("utf-8")
+        self.reason = reason if reason is not None else "HTTP %d" % status_code
+
+    def json(self):
+        # Like requests: an empty or non-JSON body raises a ValueError subclass.
+        return json.loads(self.text)
+
+
+class Call:
+    """One request the client sent, as the SEPM would see it."""
+
+    def __init__(self, method, url, params, data, headers, timeout, verify=None):
+        self.verify = verify
+        self.method = method
+        self.url = url
+        path = urlsplit(url).path
+        self.path = path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path
+        # The client reuses its params dict between pages: keep what was sent at the time.
+        self.params = dict(params) if params is not None else None
+        self.body = json.loads(data) if data is not None else None
+        self.headers = dict(headers or {})
+        self.timeout = timeout
+
+    @property
+    def authorization(self):
+        return self.headers.get("Authorization")
+
+    def __repr__(self):
+        return "Call(%s %s %r)" % (self.method, self.path, self.params)
+
+
+class FakeClock:
+    """A monotonic clock that moves only when the client sleeps (or a test advances it)."""
+
+    def __init__(self, start=1000.0):
+        self.now = float(start)
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds):
+        self.now += seconds
+
+    @property
+    def waited(self):
+        return sum(self.sleeps)
+
+
+class FakeSession:
+    """Answers each request with the next scripted item and records every call."""
+
+    def __init__(self, *script):
+        self.verify = None
+        self.headers = {}
+        self.script = list(script)
+        self.calls = []
+
+    def add(self, *items):
+        self.script.extend(items)
+
+    def request(self, method, url, params=None, data=None, headers=None, timeout=None, verify=None):
+        self.calls.append(Call(method, url, params, data, headers, timeout, verify))
+        if not self.script:
+            raise AssertionError("unexpected request %s %s: nothing scripted" % (method, url))
+        item = self.script.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def paths(self):
+        return ["%s %s" % (call.method, call.path) for call in self.calls]
+
+    def calls_to(self, path):
+        return [call for call in self.calls if call.path == path]
+
+    @property
+    def logins(self):
+        return self.calls_to("identity/authenticate")
+
+
+def ok(body=None, status=200, headers=None):
+    return FakeResponse(status, body=body, headers=headers)
+
+
+def auth_ok(token="tok-0001-abcdef", expiration=3600):
+    """The SEPM's reply to a good ``POST identity/authenticate``."""
+    return FakeResponse(200, body={
+        "token": token,
+        "tokenExpiration": expiration,
+        "refreshToken": "refresh-%s" % token,
+        "adminId": "A1B2C3D4E5F60718293A4B5C6D7E8F90",
+        "role": {"bitMask": 8, "title": "sysadmin"},
+        "domainid": "6e70f043092e5bb93f74fd57c083f99e",
+    })
+
+
+def error(status, error_code=None, error_message=None, headers=None):
+    """A reply in SEPM's error envelope (``errorCode`` is a string)."""
+    return FakeResponse(status, body={
+        "errorCode": str(status) if error_code is None else error_code,
+        "appErrorCode": "",
+        "errorMessage": error_message or "error %d" % status,
+    }, headers=headers)
+
+
+def page(content, number=0, last=True, total_pages=None, size=1000, **extra):
+    """One page of a paged SEPM list (``number`` is 0-based, as the SEPM sends it); ``last=None`` omits lastPage."""
+    body = {
+        "content": list(content),
+        "number": number,
+        "size": size,
+        "numberOfElements": len(content),
+        "firstPage": number == 0,
+        "sort": None,
+    }
+    if last is not None:
+        body["lastPage"] = last
+    if total_pages is not None:
+        body["totalPages"] = total_pages
+    body.update(extra)
+    return FakeResponse(200, body=body)

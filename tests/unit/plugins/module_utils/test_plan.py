@@ -1,0 +1,249 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Unit tests of batch planning: serial sizes, preflight and cluster-aware batches."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import (
+    Plan,
+    batch_sizes,
+    classify,
+    plan_rollout,
+)
+
+PROPERTY = settings(database=None, max_examples=200, deadline=None)
+SEPM = "14.3.10148.9000"      # 14.3 RU9
+TARGET = "14.3.10148.9100"    # 14.3 RU9 MP1
+OLD = "14.3.10148.9000"
+RU8 = "14.3.9681.8000"
+
+
+def host(name, version=OLD, online=True, os_name="Windows Server 2022", cluster=None, **extra):
+    data = {"name": name, "agent_version": version, "online": online, "os_name": os_name}
+    if cluster is not None:
+        data["cluster"] = cluster
+    data.update(extra)
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# batch_sizes
+
+
+@pytest.mark.parametrize("serial, total, sizes", [
+    (1, 3, [1, 1, 1]),
+    (5, 12, [5, 5, 2]),
+    ("50%", 5, [2, 2, 1]),
+    ("10%", 5, [1, 1, 1, 1, 1]),          # rounded down to 0, minimum 1
+    ("29%", 100, [29, 29, 29, 13]),        # integer arithmetic: not 28
+    ("150%", 7, [7]),                      # above 100% counts as 100%
+    ([1, "10%", "25%"], 100, [1, 10, 25, 25, 25, 14]),
+    ([1, 2], 6, [1, 2, 2, 1]),
+    ([10, 1], 4, [4]),
+    ("3", 7, [3, 3, 1]),
+    (3, 0, []),
+    ([" 20 % "], 10, [2, 2, 2, 2, 2]),
+])
+def test_batch_sizes(serial, total, sizes):
+    assert batch_sizes(serial, total) == sizes
+
+
+@pytest.mark.parametrize("serial", [0, -1, "0%", "-5%", "abc", "10.5%", 1.5, True, None, [], [1, "x"], [[1]], {"a": 1}])
+def test_batch_sizes_refuses_bad_serial(serial):
+    with pytest.raises(ValueError) as raised:
+        batch_sizes(serial, 10)
+    assert "\n" not in str(raised.value)
+    with pytest.raises(ValueError):
+        batch_sizes(serial, 0)
+
+
+@pytest.mark.parametrize("total", [-1, 1.0, "3", True])
+def test_batch_sizes_refuses_bad_total(total):
+    with pytest.raises(ValueError):
+        batch_sizes(1, total)
+
+
+SERIAL_ITEM = st.one_of(st.integers(1, 30), st.integers(1, 150).map(lambda value: "%d%%" % value))
+SERIAL = st.one_of(SERIAL_ITEM, st.lists(SERIAL_ITEM, min_size=1, max_size=4))
+
+
+def _expected_size(item, total):
+    if isinstance(item, str):
+        return max(1, min(int(item[:-1]), 100) * total // 100)
+    return item
+
+
+@PROPERTY
+@given(serial=SERIAL, total=st.integers(0, 500))
+def test_batch_sizes_property(serial, total):
+    sizes = batch_sizes(serial, total)
+    assert sum(sizes) == total
+    assert all(size >= 1 for size in sizes)
+    items = serial if isinstance(serial, list) else [serial]
+    nominal = [_expected_size(items[min(index, len(items) - 1)], total) for index in range(len(sizes))]
+    assert sizes[:-1] == nominal[:-1]
+    if sizes:
+        assert 1 <= sizes[-1] <= nominal[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# classify
+
+
+def test_classify_examples():
+    assert classify(host("a"), TARGET, SEPM) is None
+    assert classify(host("a", version=TARGET), TARGET, SEPM) == ("compliant", "already at %s" % TARGET)
+    assert classify(host("a", version="14.3.10148.9200"), TARGET, SEPM) == ("compliant", "already at 14.3.10148.9200")
+    assert classify(host("a", online=False), TARGET, SEPM) == ("skipped", "offline")
+    assert classify(host("a", online=False), TARGET, SEPM, offline="wait") is None
+    assert classify(host("a", os_name="Ubuntu 22.04"), TARGET, SEPM) == (
+        "skipped", "not a Windows client: client patches through LiveUpdate are for Windows")
+    assert classify(host("a", os_name=None, operating_system="Microsoft Windows 11 Enterprise"), TARGET, SEPM) is None
+    assert classify(host("a", os_name=None), TARGET, SEPM)[0] == "skipped"
+    assert classify(host("a", version=RU8), TARGET, SEPM) == (
+        "skipped", "release 14.3 RU8 differs from the SEPM's 14.3 RU9: clients take patches from the SEPM only in its own release")
+    state, reason = classify(host("a", version=""), TARGET, SEPM)
+    assert state == "skipped" and "release is unknown" in reason
+
+
+def test_classify_puts_lasting_reasons_before_offline():
+    assert classify(host("a", online=False, os_name="macOS 14"), TARGET, SEPM)[1].startswith("not a Windows client")
+    assert classify(host("a", online=False, version=RU8), TARGET, SEPM)[1].startswith("release 14.3 RU8")
+    assert classify(host("a", online=False, version=TARGET), TARGET, SEPM)[0] == "compliant"
+
+
+def test_classify_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="offline"):
+        classify(host("a"), TARGET, SEPM, offline="maybe")
+    with pytest.raises(ValueError, match="sepm_version"):
+        classify(host("a"), TARGET, "unknown")
+
+
+# ---------------------------------------------------------------------------------------------
+# plan_rollout examples
+
+
+def test_plan_keeps_order_and_canary_first():
+    hosts = [host("canary")] + [host("h%02d" % number) for number in range(20)]
+    plan = plan_rollout(hosts, TARGET, SEPM)
+    assert plan.batches[0] == ["canary"]
+    assert [len(batch) for batch in plan.batches] == batch_sizes((1, "10%", "25%"), 21)
+    assert [name for batch in plan.batches for name in batch] == [item["name"] for item in hosts]
+    assert plan.accounted == {}
+
+
+def test_plan_accounts_for_every_skipped_host():
+    hosts = [host("done", version=TARGET), host("off", online=False), host("linux", os_name="Red Hat Enterprise Linux 9"),
+             host("ru8", version=RU8), host("a"), host("b")]
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=1)
+    assert plan.batches == [["a"], ["b"]]
+    assert set(plan.accounted) == {"done", "off", "linux", "ru8"}
+    assert plan.accounted["off"] == ("skipped", "offline")
+    waiting = plan_rollout(hosts, TARGET, SEPM, serial=1, offline="wait")
+    assert waiting.batches == [["off"], ["a"], ["b"]]
+
+
+def test_cluster_members_wait_for_later_batches():
+    hosts = [host("sql1", cluster="sql"), host("sql2", cluster="sql"), host("web1"), host("sql3", cluster="sql"),
+             host("web2"), host("dc1", cluster="dc"), host("dc2", cluster="dc")]
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=3)
+    assert plan.batches == [["sql1", "web1", "web2"], ["sql2", "dc1"], ["sql3", "dc2"]]
+    two = plan_rollout(hosts, TARGET, SEPM, serial=3, max_unavailable_per_cluster=2)
+    assert two.batches == [["sql1", "sql2", "web1"], ["sql3", "web2", "dc1"], ["dc2"]]
+
+
+def test_only_blocked_hosts_left_makes_smaller_batches():
+    hosts = [host("n%d" % number, cluster="ha") for number in range(3)]
+    assert plan_rollout(hosts, TARGET, SEPM, serial="100%").batches == [["n0"], ["n1"], ["n2"]]
+
+
+def test_plan_to_dict_is_json():
+    plan = plan_rollout([host("a"), host("b", online=False)], TARGET, SEPM)
+    data = plan.to_dict()
+    assert json.loads(json.dumps(data)) == {"batches": [["a"]], "accounted": {"b": {"state": "skipped", "reason": "offline"}}}
+    assert isinstance(plan, Plan)
+
+
+@pytest.mark.parametrize("hosts, kwargs, message", [
+    ([host("a"), host("a")], {}, "more than once"),
+    ([{"agent_version": OLD}], {}, "needs a name"),
+    (["a"], {}, "needs a name"),
+    ([host("a")], {"max_unavailable_per_cluster": 0}, "max_unavailable_per_cluster"),
+    ([host("a")], {"max_unavailable_per_cluster": True}, "max_unavailable_per_cluster"),
+    ([host("a")], {"serial": 0}, "serial"),
+    ([host("a", version=TARGET)], {"serial": "abc"}, "serial"),   # checked even when nothing is batched
+    ([host("a")], {"offline": "later"}, "offline"),
+])
+def test_plan_refuses_bad_input(hosts, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plan_rollout(hosts, TARGET, SEPM, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# plan_rollout properties
+
+
+@st.composite
+def fleets(draw, clusters=True):
+    count = draw(st.integers(0, 60))
+    hosts = []
+    for number in range(count):
+        hosts.append(host(
+            "host%03d" % number,
+            version=draw(st.sampled_from([OLD, OLD, OLD, TARGET, RU8, ""])),
+            online=draw(st.booleans()) or draw(st.booleans()),
+            os_name=draw(st.sampled_from(["Windows 10 Enterprise", "Windows Server 2019", "Ubuntu 22.04"])),
+            cluster=draw(st.one_of(st.none(), st.sampled_from(["c1", "c2", "c3"]))) if clusters else None,
+        ))
+    return draw(st.permutations(hosts))
+
+
+@PROPERTY
+@given(hosts=fleets(), serial=SERIAL, max_unavailable=st.integers(1, 3), offline=st.sampled_from(["skip", "wait"]))
+def test_plan_properties(hosts, serial, max_unavailable, offline):
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=serial, max_unavailable_per_cluster=max_unavailable, offline=offline)
+    batched = [name for batch in plan.batches for name in batch]
+    # every host exactly once, in a batch or accounted for
+    assert sorted(batched + list(plan.accounted)) == sorted(item["name"] for item in hosts)
+    assert len(set(batched)) == len(batched)
+    assert not set(batched) & set(plan.accounted)
+    # accounted states are the classify() outcomes; batched ones classify to None
+    by_name = dict((item["name"], item) for item in hosts)
+    for name, outcome in plan.accounted.items():
+        assert outcome == classify(by_name[name], TARGET, SEPM, offline)
+    eligible = [item["name"] for item in hosts if classify(item, TARGET, SEPM, offline) is None]
+    assert sorted(batched) == sorted(eligible)
+    # clusters and sizes
+    items = serial if isinstance(serial, list) else [serial]
+    for index, batch in enumerate(plan.batches):
+        assert batch
+        clusters = [by_name[name].get("cluster") for name in batch if by_name[name].get("cluster")]
+        assert all(clusters.count(cluster) <= max_unavailable for cluster in clusters)
+        assert len(batch) <= _expected_size(items[min(index, len(items) - 1)], len(eligible))
+    # unconstrained hosts keep their relative order, and so does each cluster
+    free = [name for name in eligible if not by_name[name].get("cluster")]
+    assert [name for name in batched if not by_name[name].get("cluster")] == free
+    for cluster in ("c1", "c2", "c3"):
+        members = [name for name in eligible if by_name[name].get("cluster") == cluster]
+        assert [name for name in batched if by_name[name].get("cluster") == cluster] == members
+    # the first batch starts with the first eligible host; with serial 1 first it is that host alone
+    if eligible:
+        assert plan.batches[0][0] == eligible[0]
+        if items[0] == 1:
+            assert plan.batches[0] == [eligible[0]]
+
+
+@PROPERTY
+@given(hosts=fleets(clusters=False), serial=SERIAL)
+def test_plan_without_clusters_uses_serial_sizes_exactly(hosts, serial):
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=serial)
+    eligible = [item["name"] for item in hosts if classify(item, TARGET, SEPM) is None]
+    assert [len(batch) for batch in plan.batches] == batch_sizes(serial, len(eligible))
+    assert [name for batch in plan.batches for name in batch] == eligible
