@@ -149,6 +149,7 @@ class SepmClient:
         self._sleep = sleep
         self._clock = clock
         self.request_count = 0
+        self._server_time = None
         if session is None:
             if not HAS_REQUESTS:
                 raise SepmError("the Python library 'requests' is not installed on the controller")
@@ -237,6 +238,7 @@ class SepmClient:
                 self._wait_or_give_up(attempt, started, exc, None)
                 continue
             status = response.status_code
+            self._note_server_time(response)
             if status == 401 and authenticate and not relogged and self._password:
                 relogged = True
                 self.login()
@@ -279,6 +281,23 @@ class SepmClient:
             raise self._unreachable("no reply within %ss" % self.timeout, not_sent=False)
         except requests.exceptions.RequestException as exc:
             raise SepmConnectionError("the request to %s failed: %s" % (self._origin(), self._scrub(exc)))
+
+    def _note_server_time(self, response):
+        header = response.headers.get("Date")
+        if not header:
+            return
+        try:
+            stamp = email.utils.parsedate_to_datetime(header)
+        except (TypeError, ValueError, IndexError):
+            return
+        if stamp is not None and stamp.tzinfo is not None:
+            self._server_time = stamp
+
+    def server_time(self, refresh=False):
+        """The SEPM's clock (UTC), from the Date header of its latest reply; asks it when none was seen."""
+        if refresh or self._server_time is None:
+            self.version()
+        return self._server_time
 
     def _origin(self):
         return "https://%s:%d" % (self.host, self.port)
@@ -390,8 +409,7 @@ class SepmClient:
             params["pageIndex"] = page_index
             page = self.request("GET", path, params=params) or {}
             content = page.get("content") or []
-            for record in content:
-                yield record
+            yield from content
             total_pages = page.get("totalPages")
             if page.get("lastPage", True) or not content:
                 return

@@ -18,6 +18,9 @@ Preflight (``classify``) takes a host out of the batches, with a state and a rea
 order: already at the target (``compliant``), not a Windows client, a release different from
 the SEPM's, offline (only with ``offline="skip"``; with ``"wait"`` an offline host is batched).
 
+A host whose HA cluster has another member offline is ``skipped`` too: restarting it could
+take the whole cluster down.
+
 ``plan_rollout`` keeps the input order (a canary listed first goes first) and puts at most
 ``max_unavailable_per_cluster`` members of one cluster in a batch: a member that does not
 fit waits for a later batch, keeping its place in the queue. Each batch is filled up to its
@@ -137,6 +140,23 @@ class Plan:
         }
 
 
+def _hold_clusters_with_a_member_down(queue, hosts, accounted):
+    """Take out the members of a cluster whose other member is offline: restarting them takes the cluster down."""
+    down = {}
+    for host in hosts:
+        cluster = host.get("cluster")
+        if cluster and accounted.get(host["name"], (None, ""))[1] == "offline":
+            down.setdefault(cluster, host["name"])
+    kept = []
+    for name, cluster in queue:
+        if cluster in down:
+            accounted[name] = ("skipped", "HA partner %s is offline: restarting this member could take cluster %s down"
+                               % (down[cluster], cluster))
+        else:
+            kept.append((name, cluster))
+    return kept
+
+
 def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), max_unavailable_per_cluster=1, offline="skip"):
     """Split ``hosts`` (dicts, in order) into batches; see the module docstring for the rules."""
     if isinstance(max_unavailable_per_cluster, bool) or not isinstance(max_unavailable_per_cluster, int) \
@@ -157,6 +177,7 @@ def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), 
             queue.append((name, host.get("cluster") or None))
         else:
             accounted[name] = outcome
+    queue = _hold_clusters_with_a_member_down(queue, hosts, accounted)
     batch_sizes(serial, len(queue))  # validates serial, even when nothing is left to batch
     nominal = _nominal_sizes(serial, len(queue))
     batches = []

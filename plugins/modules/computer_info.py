@@ -18,7 +18,7 @@ description:
     to the result.
   - Returns each computer with stable snake_case keys, and counts by version and state.
 author:
-  - endpoint_ops maintainers
+  - endpoint_ops maintainers (@endpoint-ops)
 extends_documentation_fragment:
   - endpoint_ops.sepm.connection
   - endpoint_ops.sepm.attributes.info_module

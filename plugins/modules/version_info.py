@@ -15,7 +15,7 @@ description:
     example C(14.3 RU9)) that client versions must match to take patches from this SEPM.
   - Also a cheap check that the SEPM is reachable and its certificate trusted.
 author:
-  - endpoint_ops maintainers
+  - endpoint_ops maintainers (@endpoint-ops)
 extends_documentation_fragment:
   - endpoint_ops.sepm.connection
   - endpoint_ops.sepm.attributes.info_module

@@ -7,6 +7,7 @@ import sys
 import tempfile
 import threading
 
+from .fleet import PROFILES
 from .server import EmulatorServer
 from .state import Emulator
 from .tls import create_certificates
@@ -18,6 +19,8 @@ def parse_args(argv):
     parser.add_argument("--port", type=int, default=8446, help="0 picks a free port")
     parser.add_argument("--fleet", type=int, default=200, help="number of simulated computers")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", choices=PROFILES, default="mixed",
+                        help="mixed: the realistic fleet; windows: only patchable Windows clients, all online")
     parser.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second")
     parser.add_argument("--tls-dir", default=None, help="where ca.pem, server.pem and server.key are written")
     parser.add_argument("--password", default=None, help="password of admin and limited (else SEPM_EMULATOR_PASSWORD)")
@@ -33,6 +36,8 @@ def main(argv=None):
     tls_dir = args.tls_dir or tempfile.mkdtemp(prefix="sepm-emulator-")
     cert_path, key_path, _ca_path = create_certificates(tls_dir)
     emulator = Emulator(args.fleet, args.seed, args.time_scale, password)
+    if args.profile != "mixed":
+        emulator.reset(profile=args.profile)
     server = EmulatorServer((args.host, args.port), emulator, cert_path, key_path)
 
     def stop(_signum, _frame):

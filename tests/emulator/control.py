@@ -5,6 +5,7 @@ Tests use it to read the simulation, inject faults and act as a console admin wo
 
 import re
 
+from .fleet import PROFILES
 from .model import version_tuple
 
 FAULT_KINDS = ("http_status", "latency", "drop", "expire_tokens", "never_back", "back_unpatched")
@@ -81,6 +82,7 @@ def newest_patch(emu):
 def state(emu):
     return {
         "clock_ms": emu.clock.now_ms(), "time_scale": emu.clock.scale, "fleet_size": len(emu.computers),
+        "profile": emu.profile,
         "seed": emu.seed, "sepm_version": emu.settings["sepm_version"], "patch_version": newest_patch(emu),
         "versions": emu.sim.version_counts(), "settings": dict(emu.settings), "queued_client_events": len(emu.sim.queue),
     }
@@ -165,7 +167,9 @@ def events(emu, query):
 
 
 def reset(emu, body):
-    emu.reset(body.get("fleet"), body.get("seed"))
+    if body.get("profile") not in (None,) + PROFILES:
+        raise ControlError(f"profile must be one of {', '.join(PROFILES)}")
+    emu.reset(body.get("fleet"), body.get("seed"), body.get("profile"))
     return state(emu)
 
 

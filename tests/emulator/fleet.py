@@ -142,12 +142,15 @@ class IdSource:
         return f"{self.rng.getrandbits(128):032X}"
 
 
-def _counts(size):
-    """How many computers of each kind a fleet of `size` holds."""
+PROFILES = ("mixed", "windows")
+
+
+def _counts(size, profile):
+    """How many computers of each kind a fleet of `size` holds; the "windows" profile has only patchable Windows clients."""
     clusters = max(1, size // 20)
     clusters = min(clusters, size // 2)
-    linux = round(size * 0.04)
-    mac = round(size * 0.02)
+    linux = round(size * 0.04) if profile == "mixed" else 0
+    mac = round(size * 0.02) if profile == "mixed" else 0
     web = round(size * 0.02)
     workstations = size - 2 * clusters - linux - mac - web
     if workstations < 0:
@@ -187,16 +190,16 @@ def _workstation_roles(rng, workstations):
     return roles
 
 
-def _roles(size, rng):
-    clusters, linux, mac, web, workstations = _counts(size)
+def _roles(size, rng, profile):
+    clusters, linux, mac, web, workstations = _counts(size, profile)
     return _server_roles(rng, clusters, web, linux, mac) + _workstation_roles(rng, workstations)
 
 
-def _windows_version(rng):
+def _windows_version(rng, profile):
     draw = rng.random()
     if draw < 0.80:
         return BASELINE_VERSION
-    if draw < 0.88:
+    if draw < 0.88 or profile != "mixed":
         return PATCH_VERSION
     if draw < 0.96:
         return RU8_VERSION
@@ -213,7 +216,7 @@ def _platform(os_code):
 
 def _network(rng, index):
     third, fourth = divmod(index, 250)
-    mac = "00-50-56-" + "-".join(f"{rng.getrandbits(8):02X}" for _ in range(3))
+    mac = "00-50-56-" + "-".join(f"{rng.getrandbits(8):02X}" for _octet in range(3))
     return f"10.{20 + third // 250}.{third % 250}.{fourth + 2}", mac
 
 
@@ -222,12 +225,12 @@ def _uuid(rng):
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def _record(role, index, ids, rng, group, start_ms):
+def _record(role, index, ids, rng, group, start_ms, profile="mixed"):  # pylint: disable=too-many-arguments
     """The full 147-key computer record for one role."""
     platform = _platform(role.os_code)
     function = OS_TABLE[role.os_code][2]
     if platform == "windows":
-        version = _windows_version(rng)
+        version = _windows_version(rng, profile)
     else:
         version = LINUX_VERSION if platform == "linux" else MAC_VERSION
     address, mac = _network(rng, index)
@@ -252,7 +255,7 @@ def _record(role, index, ids, rng, group, start_ms):
         "onlineStatus": 1, "physicalCpus": 1, "profileSerialNo": group.group.serial,
         "profileVersion": ".".join(SEPM_VERSION.split(".")[:3]),
         "publicKey": "BgIAAACkAABSU0ExAAgAAAEAAQ" + base64.b64encode(rng.randbytes(240)).decode(),
-        "serialNumber": "VMware-" + " ".join(f"{rng.getrandbits(8):02x}" for _ in range(8)),
+        "serialNumber": "VMware-" + " ".join(f"{rng.getrandbits(8):02x}" for _octet in range(8)),
         "telemetryHwid": _uuid(rng), "telemetryMid": _uuid(rng), "totalDiskSpace": rng.choice((81567, 153600, 512000)),
         "uniqueId": ids.new(), "uuid": _uuid(rng),
     })
@@ -376,10 +379,11 @@ def _build_events(world, ids, start_ms):
     world.patch_versions.append(PATCH_VERSION)
 
 
-def _mark_offline_and_reboot(computers, rng, size):
-    """~3% offline (never cluster members, never the first hosts of a series), a few with a reboot pending."""
+def _mark_offline_and_reboot(computers, rng, size, profile):
+    """~3% offline (never cluster members, never the first hosts of a series; none in the "windows" profile),
+    a few with a reboot pending."""
     eligible = [c for c, index in computers if c.cluster is None and index > 3]
-    offline = rng.sample(eligible, min(len(eligible), round(size * 0.03)))
+    offline = rng.sample(eligible, min(len(eligible), round(size * 0.03))) if profile == "mixed" else []
     for computer in offline:
         computer.online = False
         computer.record["onlineStatus"] = 0
@@ -391,8 +395,10 @@ def _mark_offline_and_reboot(computers, rng, size):
         computer.record["rebootReason"] = "Windows Update"
 
 
-def build_world(size, seed, start_ms):
+def build_world(size, seed, start_ms, profile="mixed"):
     """Seed a SEPM holding `size` computers."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
     rng = random.Random(seed)
     ids = IdSource(rng)
     world = World(domain_id=ids.new())
@@ -401,15 +407,15 @@ def build_world(size, seed, start_ms):
     _build_policies(world, ids, root, start_ms)
     allow_by_default = LU_PATCH_SETTING["LiveUpdate Settings policy"]
     built = []
-    for index, role in enumerate(_roles(size, rng)):
+    for index, role in enumerate(_roles(size, rng, profile)):
         group = by_path[role.group_path]
-        record = _record(role, index, ids, rng, _GroupRef(group, role.group_path, world.domain_id), start_ms)
+        record = _record(role, index, ids, rng, _GroupRef(group, role.group_path, world.domain_id), start_ms, profile)
         computer = Computer(
             record=record, os_code=role.os_code, platform=_platform(role.os_code), hb_phase=rng.random(),
             cluster=role.cluster, applied_allow_patch=allow_by_default,
         )
         built.append((computer, role.series_index))
-    _mark_offline_and_reboot(built, rng, size)
+    _mark_offline_and_reboot(built, rng, size, profile)
     world.computers = [computer for computer, _index in built]
     _build_events(world, ids, start_ms)
     return world

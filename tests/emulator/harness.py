@@ -22,8 +22,9 @@ START_TIMEOUT_S = 60
 class EmulatorProcess:
     """A `python -m tests.emulator` child process on a free port with its own CA."""
 
-    def __init__(self, fleet=200, seed=1, time_scale=1.0, password=None, extra_args=()):
+    def __init__(self, fleet=200, seed=1, time_scale=1.0, password=None, extra_args=(), profile="mixed"):  # pylint: disable=too-many-arguments
         self.fleet = fleet
+        self.profile = profile
         self.seed = seed
         self.time_scale = time_scale
         self.password = password or secrets.token_urlsafe(12)
@@ -50,7 +51,8 @@ class EmulatorProcess:
         self._stderr = open(os.path.join(self._tmp, "stderr.log"), "w+b")  # pylint: disable=consider-using-with
         command = [
             sys.executable, "-m", "tests.emulator", "--port", "0", "--host", self.host, "--fleet", str(self.fleet),
-            "--seed", str(self.seed), "--time-scale", str(self.time_scale), "--tls-dir", os.path.join(self._tmp, "tls"),
+            "--seed", str(self.seed), "--time-scale", str(self.time_scale), "--profile", self.profile,
+            "--tls-dir", os.path.join(self._tmp, "tls"),
             *self.extra_args,
         ]
         env = dict(os.environ, SEPM_EMULATOR_PASSWORD=self.password)

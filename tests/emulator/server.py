@@ -37,6 +37,12 @@ class SepmRequestHandler(BaseHTTPRequestHandler):
         # Small replies on a kept-alive connection must not wait for delayed ACKs.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def date_time_string(self, timestamp=None):
+        """The Date header in simulated time: the rollout reads the SEPM's clock from it, as from a real server."""
+        if timestamp is None:
+            timestamp = self.server.emulator.clock.now_ms() / 1000.0
+        return super().date_time_string(timestamp)
+
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         """Quiet: the harness does not drain stderr while the emulator runs."""
 

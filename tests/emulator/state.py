@@ -109,12 +109,13 @@ class Emulator:
         self.reset(fleet_size, seed)
 
     # ----- lifecycle -------------------------------------------------------------
-    def reset(self, fleet_size=None, seed=None):
+    def reset(self, fleet_size=None, seed=None, profile=None):
         """Rebuild the seeded world; clear faults, logs, commands and request counters."""
         with self.lock:
             self.fleet_size = self.fleet_size if fleet_size is None else int(fleet_size)
             self.seed = self.seed if seed is None else seed
-            world = fleet.build_world(self.fleet_size, self.seed, self.clock.now_ms())
+            self.profile = profile or getattr(self, "profile", "mixed")
+            world = fleet.build_world(self.fleet_size, self.seed, self.clock.now_ms(), self.profile)
             self.domain_id = world.domain_id
             self.groups = world.groups
             self.policies = world.policies

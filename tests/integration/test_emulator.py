@@ -210,7 +210,7 @@ def test_location_settings_validation(api):
 # ----- faults --------------------------------------------------------------------------------------------
 def test_http_status_fault(clean_emulator, api):
     clean_emulator.add_fault(kind="http_status", status=503, count=2, path="^computers", method="GET", retry_after=2)
-    for _ in range(2):
+    for _attempt in range(2):
         reply = api.get("computers")
         assert reply.status_code == 503 and reply.headers["Retry-After"] == "2" and reply.json()["errorCode"] == "503"
     assert api.get("groups").status_code == 200
@@ -256,7 +256,7 @@ def test_never_back_and_back_unpatched(frozen):
 
 def test_throttle(clean_emulator, api):
     clean_emulator.settings(throttle={"limit": 3, "window_s": 60})
-    statuses = [api.get("groups").status_code for _ in range(4)]
+    statuses = [api.get("groups").status_code for _attempt in range(4)]
     assert statuses == [200, 200, 200, 429]
     reply = api.get("groups")
     assert reply.status_code == 429 and int(reply.headers["Retry-After"]) >= 1

@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""SEPM group paths and group records in the collection's own shape. Pure Python."""
+
+from __future__ import annotations
+
+import re
+
+SEPARATOR = "\\"
+ROOT = "My Company"
+
+
+def normalize_path(path):
+    """``My Company\\Servers`` with single separators and no stray spaces.
+
+    ``/`` counts as a separator, and so does a run of backslashes: a path written in a
+    single-quoted YAML string with doubled backslashes still names the same group.
+    """
+    if not path or not str(path).strip():
+        raise ValueError("a group path must not be empty")
+    parts = [part.strip() for part in re.split(r"[\\/]+", str(path).strip())]
+    if any(not part for part in parts):
+        raise ValueError("group path '%s' has an empty part" % path)
+    return SEPARATOR.join(parts)
+
+
+def parent_of(path):
+    """The parent's path, or None for the root."""
+    head, _sep, _tail = path.rpartition(SEPARATOR)
+    return head or None
+
+
+def name_of(path):
+    return path.rpartition(SEPARATOR)[2]
+
+
+def ancestors(path):
+    """Every ancestor path of ``path``, root first, without ``path`` itself."""
+    parts = path.split(SEPARATOR)
+    return [SEPARATOR.join(parts[:count]) for count in range(1, len(parts))]
+
+
+def describe_group(record):
+    """What a user sees of a group: its path, description and whether it inherits policies."""
+    return {
+        "path": record.get("fullPathName"),
+        "description": record.get("description") or "",
+        "inherits": bool(record.get("policyInheritanceEnabled")),
+    }
+
+
+def group_facts(record):
+    """A group record with stable snake_case keys, for the info modules."""
+    facts = describe_group(record)
+    facts.update({
+        "id": record.get("id"),
+        "name": record.get("name"),
+        "parent": parent_of(record.get("fullPathName") or ""),
+        "computers": record.get("numberOfPhysicalComputers"),
+        "policy_serial": record.get("policySerialNumber"),
+        "default_location_id": record.get("defaultLocationId"),
+    })
+    return facts

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Find the computers a task names (by name, id or hardware key) with as few SEPM calls as possible."""
+
+from __future__ import annotations
+
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import normalize_computer
+
+# Up to this many computers are looked up one by one; more are picked out of one bulk listing.
+LOOKED_UP_SINGLY = 10
+
+
+def _index(computers, key, fold_case=False):
+    index = {}
+    for computer in computers:
+        value = computer.get(key) or ""
+        index.setdefault(value.lower() if fold_case else value, []).append(computer)
+    return index
+
+
+def resolve_computers(client, names=(), ids=(), hardware_keys=()):
+    """Normalized computers for every name, id and hardware key; one clear error for any not found.
+
+    A name that matches several computers is an error too: moving or restarting the
+    wrong one of two clones is worse than stopping.
+    """
+    names, ids, hardware_keys = list(names or ()), list(ids or ()), list(hardware_keys or ())
+    wanted = len(names) + len(ids) + len(hardware_keys)
+    if not wanted:
+        return []
+    if wanted <= LOOKED_UP_SINGLY:
+        fetched = []
+        for name in names:
+            fetched.extend(client.computers(name=name))
+        for computer_id in ids:
+            fetched.extend(client.computers(computer_id=computer_id))
+        for hardware_key in hardware_keys:
+            fetched.extend(client.computers(hardware_key=hardware_key))
+    else:
+        fetched = client.computers()
+    computers = [normalize_computer(record) for record in fetched]
+    by_name = _index(computers, "name", fold_case=True)
+    by_id = _index(computers, "id")
+    by_key = _index(computers, "hardware_key")
+
+    found, missing, ambiguous = {}, [], []
+    for kind, values, index, fold in (("name", names, by_name, True), ("id", ids, by_id, False),
+                                      ("hardware key", hardware_keys, by_key, False)):
+        for value in values:
+            matches = index.get(value.lower() if fold else value, [])
+            if not matches:
+                missing.append("%s %s" % (kind, value))
+            elif len(matches) > 1:
+                ambiguous.append(value)
+            else:
+                found[matches[0]["id"]] = matches[0]
+    if missing:
+        raise ValueError("not found in the SEPM: %s" % ", ".join(missing))
+    if ambiguous:
+        raise ValueError("computer names matching more than one computer: %s; give ids or hardware_keys" % ", ".join(ambiguous))
+    return sorted(found.values(), key=lambda computer: (computer["name"] or "").lower())

@@ -1,0 +1,263 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: command
+short_description: Send an update-content or restart command to SEPM computers or groups, wait for it, or cancel it
+version_added: 0.1.0
+description:
+  - Sends one SEPM command (C(updatecontent) or C(restart)) to many computers or groups in
+    one request, and optionally waits until every computer reaches a final state, reading
+    the status a page at a time (not one request per computer).
+  - Cancels a command with O(command=cancel).
+  - A command is an action, not a state. To make a second run change nothing, narrow the
+    targets with O(only_reboot_required) or O(skip_version); a run left with no target
+    sends nothing and reports no change.
+author:
+  - endpoint_ops maintainers (@endpoint-ops)
+extends_documentation_fragment:
+  - endpoint_ops.sepm.connection
+  - endpoint_ops.sepm.attributes
+options:
+  command:
+    description:
+      - V(updatecontent) runs LiveUpdate on the clients (they take a client patch when their
+        LiveUpdate policy allows it); V(restart) restarts them; V(cancel) cancels O(command_id).
+    type: str
+    choices: [updatecontent, restart, cancel]
+    required: true
+  computers:
+    description:
+      - Names of the computers to send the command to.
+    type: list
+    elements: str
+    default: []
+  ids:
+    description:
+      - Ids of the computers to send the command to.
+    type: list
+    elements: str
+    default: []
+  groups:
+    description:
+      - Full paths of groups whose computers get the command (filters do not apply to groups).
+    type: list
+    elements: str
+    default: []
+  only_reboot_required:
+    description:
+      - With O(command=restart), send it only to the named computers that wait for a restart.
+    type: bool
+    default: false
+  skip_version:
+    description:
+      - Leave out named computers whose agent version is already this one or newer.
+    type: str
+  prompt:
+    description:
+      - With O(command=restart), let the user postpone the restart (C(prompt)) instead of restarting without asking.
+    type: bool
+    default: false
+  schedule:
+    description:
+      - With O(command=restart), restart V(now) or V(later) (at the client's restart schedule).
+    type: str
+    choices: [now, later]
+    default: now
+  user_message:
+    description:
+      - With O(command=restart), the message shown to the user.
+    type: str
+    default: ''
+  command_id:
+    description:
+      - The command to cancel, with O(command=cancel).
+    type: str
+  wait:
+    description:
+      - Wait until every computer reaches a final state (completed, rejected, cancelled or error).
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait with O(wait). The module fails when the command is not final by then.
+    type: int
+    default: 1800
+  poll_interval:
+    description:
+      - Seconds between status reads while waiting.
+    type: int
+    default: 15
+'''
+
+EXAMPLES = r'''
+- name: Run LiveUpdate on the canary and wait for it
+  endpoint_ops.sepm.command:
+    command: updatecontent
+    computers: [SQL-01-N1]
+    skip_version: 14.3.10148.9100
+    wait: true
+    wait_timeout: 3600
+
+- name: Restart the canary if the patch waits for a restart
+  endpoint_ops.sepm.command:
+    command: restart
+    computers: [SQL-01-N1]
+    only_reboot_required: true
+    user_message: Symantec client patch, restart within the maintenance window
+    wait: true
+
+- name: Cancel a command
+  endpoint_ops.sepm.command:
+    command: cancel
+    command_id: "{{ sent.command_ids.computers }}"
+'''
+
+RETURN = r'''
+command_ids:
+  description: Ids of the commands the SEPM queued, per kind of target.
+  returned: when a command was sent
+  type: dict
+  sample: {"computers": "1CA9D4F37DD94CA88A9D93D09402E3D3"}
+targets:
+  description: Names of the computers the command was sent to (group targets are not expanded).
+  returned: success
+  type: list
+  elements: str
+computers:
+  description: With O(wait) (or on cancel), each computer's state.
+  returned: when waited or cancelled
+  type: list
+  elements: dict
+  contains:
+    computer:
+      description: Computer name.
+      type: str
+    state:
+      description: INITIAL, RECEIVED, IN_PROGRESS, COMPLETED, REJECTED, CANCELLED or ERROR.
+      type: str
+    sub_state:
+      description: The sub-state by name, for example C(Restart command not allowed).
+      type: str
+polls:
+  description: With O(wait), how many times the status was read (each read is one request per 1000 computers).
+  returned: when waited
+  type: int
+  sample: 4
+counts:
+  description: With O(wait), the number of computers in each state, and whether all are final.
+  returned: when waited
+  type: dict
+  sample: {"total": 2, "by_state": {"COMPLETED": 2}, "done": true}
+'''
+
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import (
+    read_command,
+    summarize_rows,
+    wait_for_command,
+)
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import normalize_path
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import resolve_computers
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import is_below
+
+TARGET_KEYS = {"commandID_computer": "computers", "commandID_group": "groups"}
+
+
+def cancel(module):
+    client = module.client
+    command_id = module.params["command_id"]
+    if not command_id:
+        raise ValueError("command=cancel needs command_id")
+    rows = read_command(client, command_id)
+    pending = [row for row in rows if not row["final"]]
+    result = module.change({"pending": len(pending)}, {"pending": 0}, lambda: client.cancel_command(command_id))
+    if pending and not module.check_mode:
+        rows = read_command(client, command_id)
+    result.update(computers=rows, counts=summarize_rows(rows))
+    return result
+
+
+def chosen_computers(module):
+    params = module.params
+    computers = resolve_computers(module.client, params["computers"], params["ids"])
+    if params["only_reboot_required"] and params["command"] == "restart":
+        computers = [c for c in computers if c["reboot_required"]]
+    if params["skip_version"]:
+        computers = [c for c in computers if is_below(c["agent_version"], params["skip_version"])]
+    return computers
+
+
+def send(module):
+    client = module.client
+    params = module.params
+    if not (params["computers"] or params["ids"] or params["groups"]):
+        raise ValueError("name the targets with computers, ids or groups")
+    groups = [client.group_by_path(normalize_path(path)) for path in params["groups"]]
+    computers = chosen_computers(module)
+    body = None
+    if params["command"] == "restart":
+        body = {"prompt_type": "prompt" if params["prompt"] else "no_prompt",
+                "schedule_type": params["schedule"], "message": params["user_message"]}
+    targets = [c["name"] for c in computers] + [g["fullPathName"] for g in groups]
+    sent = {}
+
+    def apply():
+        sent.update(client.send_command(params["command"], computer_ids=[c["id"] for c in computers],
+                                        group_ids=[g["id"] for g in groups], body=body))
+
+    result = module.change({"sent_to": []}, {"sent_to": targets}, apply)
+    result.update(targets=targets, command_ids={TARGET_KEYS.get(k, k): v for k, v in sent.items()})
+    if params["wait"] and sent:
+        rows = []
+        timed_out = False
+        polls = 0
+        for command_id in sent.values():
+            command_rows, late, command_polls = wait_for_command(client, command_id, params["wait_timeout"], params["poll_interval"])
+            rows.extend(command_rows)
+            timed_out = timed_out or late
+            polls += command_polls
+        counts = summarize_rows(rows)
+        result.update(computers=rows, counts=counts, polls=polls)
+        if timed_out:
+            module.fail_json(msg="the %s command did not finish within %ss: %s" % (
+                params["command"], params["wait_timeout"], counts["by_state"]), **result)
+    return result
+
+
+def run_command(module):
+    if module.params["command"] == "cancel":
+        return cancel(module)
+    return send(module)
+
+
+def main():
+    module = SepmModule(
+        argument_spec_extra=dict(
+            command=dict(type="str", choices=["updatecontent", "restart", "cancel"], required=True),
+            computers=dict(type="list", elements="str", default=[]),
+            ids=dict(type="list", elements="str", default=[]),
+            groups=dict(type="list", elements="str", default=[]),
+            only_reboot_required=dict(type="bool", default=False),
+            skip_version=dict(type="str"),
+            prompt=dict(type="bool", default=False),
+            schedule=dict(type="str", choices=["now", "later"], default="now"),
+            user_message=dict(type="str", default=""),
+            command_id=dict(type="str"),
+            wait=dict(type="bool", default=False),
+            wait_timeout=dict(type="int", default=1800),
+            poll_interval=dict(type="int", default=15),
+        ),
+        supports_check_mode=True,
+        required_if=[("command", "cancel", ["command_id"])],
+    )
+    module.run(run_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+"""Run real ansible-playbook against the emulator and read back what the tasks returned."""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+RECAP_LINE = re.compile(r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)"
+                        r"\s+failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=None)
+def collections_root():
+    """A folder holding ansible_collections/endpoint_ops/sepm for this checkout.
+
+    The test command runs us from such a tree already; a plain checkout gets one
+    temporary tree with a link per test session, removed when the session ends.
+    """
+    if REPO_ROOT.parent.name == "endpoint_ops" and REPO_ROOT.parent.parent.name == "ansible_collections" \
+            and REPO_ROOT.name == "sepm":
+        return REPO_ROOT.parents[2]
+    root = Path(tempfile.mkdtemp(prefix="sepm-collections-"))
+    atexit.register(shutil.rmtree, root, True)
+    (root / "ansible_collections" / "endpoint_ops").mkdir(parents=True)
+    (root / "ansible_collections" / "endpoint_ops" / "sepm").symlink_to(REPO_ROOT)
+    return root
+
+
+def ansible_bin(name):
+    """The ansible command beside the running Python (the project's venv), else from PATH."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else (shutil.which(name) or name)
+
+
+@dataclass
+class PlaybookRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    records: list = field(default_factory=list)
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+    def results(self, task):
+        return [record["result"] for record in self.records if record["task"] == task]
+
+    def result(self, task):
+        found = self.results(task)
+        if not found:
+            raise AssertionError("task %r did not run; output:\n%s" % (task, self.output[-4000:]))
+        return found[-1]
+
+    def recap(self, host="localhost"):
+        for match in RECAP_LINE.finditer(self.stdout):
+            if match.group("host") == host:
+                return {key: int(value) for key, value in match.groupdict().items() if key != "host"}
+        raise AssertionError("no PLAY RECAP for %s in:\n%s" % (host, self.output[-4000:]))
+
+
+class PlaybookRunner:
+    """ansible-playbook with the collection on its path and the SEPM connection in the environment."""
+
+    def __init__(self, emulator, workdir):
+        self.emulator = emulator
+        self.workdir = Path(workdir)
+        self.collections = collections_root()
+
+    def connection_env(self, **overrides):
+        env = {
+            "SEPM_HOST": self.emulator.host,
+            "SEPM_PORT": str(self.emulator.port),
+            "SEPM_USERNAME": self.emulator.username,
+            "SEPM_PASSWORD": self.emulator.password,
+            "SEPM_CA_PATH": str(self.emulator.ca_path),
+        }
+        env.update(overrides)
+        return {key: value for key, value in env.items() if value is not None}
+
+    def run(self, playbook, *args, env=None, connection=True, extra_vars=None, timeout=900):
+        """Run a playbook (a path, or YAML text written to a file first) and collect its results."""
+        playbook = Path(playbook) if not isinstance(playbook, str) or "\n" not in playbook else self._write(playbook)
+        handle, record_path = tempfile.mkstemp(prefix="results-", suffix=".json", dir=self.workdir)
+        os.close(handle)
+        os.unlink(record_path)
+        full_env = dict(os.environ)
+        for key in list(full_env):
+            if key.startswith("SEPM_"):
+                del full_env[key]
+        full_env.update({
+            "ANSIBLE_COLLECTIONS_PATH": str(self.collections),
+            "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "result_recorder",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "RESULT_RECORDER_PATH": record_path,
+        })
+        if connection:
+            full_env.update(self.connection_env())
+        full_env.update(env or {})
+        command = [ansible_bin("ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook), *args]
+        if extra_vars:
+            command += ["-e", json.dumps(extra_vars)]
+        completed = subprocess.run(command, cwd=self.workdir, env=full_env, capture_output=True, text=True,
+                                   timeout=timeout, check=False)
+        records = []
+        if os.path.exists(record_path):
+            with open(record_path, encoding="utf-8") as handle:
+                records = json.load(handle)
+        return PlaybookRun(completed.returncode, completed.stdout, completed.stderr, records)
+
+    def _write(self, text):
+        handle = tempfile.NamedTemporaryFile("w", suffix=".yml", dir=self.workdir, delete=False)
+        with handle:
+            handle.write(text)
+        return Path(handle.name)
