@@ -129,7 +129,7 @@ class SepmClient:
 
     def __init__(self, host, port=DEFAULT_PORT, username=None, password=None, domain=None,
                  token=None, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
-                 deadline=None, max_attempts=6, backoff_base=0.5, backoff_cap=30.0,
+                 deadline=None, max_attempts=8, backoff_base=0.5, backoff_cap=30.0,
                  session=None, sleep=time.sleep, clock=time.monotonic):
         if not host:
             raise SepmError("no SEPM host given", hint="set sepm_host or the SEPM_HOST environment variable")
@@ -363,7 +363,7 @@ class SepmClient:
             error_message = error_message[0][:200] if error_message else ""
         error_message = self._scrub(error_message)
         what = "%s %s" % (method, path.split("?")[0])
-        if path == "identity/authenticate":
+        if path == "identity/authenticate" and status in (400, 401, 403):
             return SepmAuthError(
                 "the SEPM at %s rejected the login of %r in domain %r (HTTP %s: %s)" % (
                     self._origin(), self.username, self.domain or "Default", status, error_message),

@@ -90,8 +90,7 @@ class PlaybookRunner:
         env.update(overrides)
         return {key: value for key, value in env.items() if value is not None}
 
-    def run(self, playbook, *args, env=None, connection=True, extra_vars=None, timeout=900):
-        """Run a playbook (a path, or YAML text written to a file first) and collect its results."""
+    def _prepare(self, playbook, args, env, connection, extra_vars):
         playbook = Path(playbook) if not isinstance(playbook, str) or "\n" not in playbook else self._write(playbook)
         handle, record_path = tempfile.mkstemp(prefix="results-", suffix=".json", dir=self.workdir)
         os.close(handle)
@@ -117,7 +116,13 @@ class PlaybookRunner:
         full_env.update(env or {})
         command = [ansible_bin("ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook), *args]
         if extra_vars:
-            command += ["-e", json.dumps(extra_vars)]
+            vars_file = self._write(json.dumps(extra_vars), suffix=".json")
+            command += ["-e", "@%s" % vars_file]
+        return command, full_env, record_path
+
+    def run(self, playbook, *args, env=None, connection=True, extra_vars=None, timeout=900):
+        """Run a playbook (a path or FQCN, or YAML text written to a file first) and collect its results."""
+        command, full_env, record_path = self._prepare(playbook, args, env, connection, extra_vars)
         completed = subprocess.run(command, cwd=self.workdir, env=full_env, capture_output=True, text=True,
                                    timeout=timeout, check=False)
         records = []
@@ -126,8 +131,15 @@ class PlaybookRunner:
                 records = json.load(handle)
         return PlaybookRun(completed.returncode, completed.stdout, completed.stderr, records)
 
-    def _write(self, text):
-        handle = tempfile.NamedTemporaryFile("w", suffix=".yml", dir=self.workdir, delete=False)
+    def start(self, playbook, *args, extra_vars=None, log_path=None):
+        """Start a playbook in its own process group (so a test can kill it all) and return the Popen."""
+        command, full_env, _record_path = self._prepare(playbook, args, None, True, extra_vars)
+        log = open(log_path or os.devnull, "w", encoding="utf-8")  # pylint: disable=consider-using-with
+        return subprocess.Popen(command, cwd=self.workdir, env=full_env, stdout=log, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
+                                start_new_session=True)
+
+    def _write(self, text, suffix=".yml"):
+        handle = tempfile.NamedTemporaryFile("w", suffix=suffix, dir=self.workdir, delete=False)
         with handle:
             handle.write(text)
         return Path(handle.name)

@@ -205,6 +205,25 @@ def fleets(draw, clusters=True):
     return draw(st.permutations(hosts))
 
 
+def expected_outcomes(hosts, offline):
+    """classify() per host, with "held" for members of a cluster whose other member is skipped as offline."""
+    outcomes = dict((item["name"], classify(item, TARGET, SEPM, offline)) for item in hosts)
+    down = set(item["cluster"] for item in hosts if item.get("cluster") and outcomes[item["name"]] == ("skipped", "offline"))
+    for item in hosts:
+        if outcomes[item["name"]] is None and item.get("cluster") in down:
+            outcomes[item["name"]] = "held"
+    return outcomes
+
+
+def test_cluster_with_an_offline_member_is_held_back():
+    hosts = [host("SQL-01-N1", online=False, cluster="SQL-01"), host("SQL-01-N2", cluster="SQL-01"), host("WS-1")]
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=1)
+    assert plan.batches == [["WS-1"]]
+    assert plan.accounted["SQL-01-N1"] == ("skipped", "offline")
+    state, reason = plan.accounted["SQL-01-N2"]
+    assert state == "skipped" and "HA partner SQL-01-N1 is offline" in reason
+
+
 @PROPERTY
 @given(hosts=fleets(), serial=SERIAL, max_unavailable=st.integers(1, 3), offline=st.sampled_from(["skip", "wait"]))
 def test_plan_properties(hosts, serial, max_unavailable, offline):
@@ -216,9 +235,13 @@ def test_plan_properties(hosts, serial, max_unavailable, offline):
     assert not set(batched) & set(plan.accounted)
     # accounted states are the classify() outcomes; batched ones classify to None
     by_name = dict((item["name"], item) for item in hosts)
+    expected = expected_outcomes(hosts, offline)
     for name, outcome in plan.accounted.items():
-        assert outcome == classify(by_name[name], TARGET, SEPM, offline)
-    eligible = [item["name"] for item in hosts if classify(item, TARGET, SEPM, offline) is None]
+        if expected[name] == "held":
+            assert outcome[0] == "skipped" and outcome[1].startswith("HA partner ")
+        else:
+            assert outcome == expected[name]
+    eligible = [item["name"] for item in hosts if expected[item["name"]] is None]
     assert sorted(batched) == sorted(eligible)
     # clusters and sizes
     items = serial if isinstance(serial, list) else [serial]
