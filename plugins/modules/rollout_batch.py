@@ -185,7 +185,7 @@ def preview(module, batch):
         ("deferred", "maintenance window closed or closing")
     for name in batch.hosts:
         batch.hosts[name].update(state=state, reason=reason)
-    return {"changed": open_now and any(host["state"] != "compliant" for host in batch.hosts.values()), "hosts": batch.hosts, "gated": not open_now, "started": iso(clock),
+    return {"changed": open_now, "hosts": batch.hosts, "gated": not open_now, "started": iso(clock),
             "finished": iso(clock), "steps": {}}
 
 

@@ -134,9 +134,10 @@ class PlaybookRunner:
     def start(self, playbook, *args, extra_vars=None, log_path=None):
         """Start a playbook in its own process group (so a test can kill it all) and return the Popen."""
         command, full_env, _record_path = self._prepare(playbook, args, None, True, extra_vars)
-        log = open(log_path or os.devnull, "w", encoding="utf-8")  # pylint: disable=consider-using-with
-        return subprocess.Popen(command, cwd=self.workdir, env=full_env, stdout=log, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
-                                start_new_session=True)
+        with open(log_path or os.devnull, "w", encoding="utf-8") as log:
+            # The child keeps its own copy of the descriptor.
+            return subprocess.Popen(command, cwd=self.workdir, env=full_env, stdout=log, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
+                                    start_new_session=True)
 
     def _write(self, text, suffix=".yml"):
         handle = tempfile.NamedTemporaryFile("w", suffix=suffix, dir=self.workdir, delete=False)

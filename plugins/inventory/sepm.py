@@ -1,0 +1,654 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+name: sepm
+short_description: SEP Manager computers as hosts, SEPM groups as inventory groups
+version_added: 0.1.0
+author:
+  - endpoint_ops maintainers (@endpoint-ops)
+description:
+  - Reads every computer and every group of a Symantec Endpoint Protection Manager (SEPM) through its REST API.
+  - Each SEPM group becomes an inventory group named after its full path, sanitised and lower-cased
+    (C(My Company\Servers\SQL) becomes C(my_company_servers_sql)), a child of its parent group's inventory group.
+  - Each computer becomes a host in the group of its SEPM group, named by the first usable entry of O(hostnames).
+    When several computers want the same name (compared without case), the one that checked in last keeps it; the others
+    fall back to their next entry, then to the name with the start of the SEPM computer id appended. The renames are
+    reported in one warning and no computer is dropped.
+  - "Host variables, all prefixed C(sepm_): C(sepm_id), C(sepm_hardware_key), C(sepm_name), C(sepm_fqdn), C(sepm_group),
+    C(sepm_group_id), C(sepm_agent_version), C(sepm_running_version), C(sepm_target_version), C(sepm_deployment_status),
+    C(sepm_deployment_message), C(sepm_online), C(sepm_reboot_required), C(sepm_reboot_reason), C(sepm_os_name),
+    C(sepm_operating_system), C(sepm_os_function), C(sepm_ip_addresses), C(sepm_mac_addresses),
+    C(sepm_domain_or_workgroup), C(sepm_last_update_time) (milliseconds since the epoch, as the SEPM sends it),
+    C(sepm_last_check_in) (the same instant as ISO 8601 UTC), C(sepm_profile_serial) and C(sepm_profile_version)."
+  - One load makes one login, one C(GET groups) and one C(GET computers) per 1000 computers (and a logout).
+  - Uses the collection's SEPM client, so the connection options and the C(SEPM_*) environment variables are the same as the modules'.
+  - The inventory source is a YAML file whose name ends in C(.sepm.yml) or C(.sepm.yaml).
+extends_documentation_fragment:
+  - constructed
+  - inventory_cache
+requirements:
+  - requests >= 2.28 on the controller
+options:
+  plugin:
+    description: The name of this plugin; must be V(endpoint_ops.sepm.sepm) for this file to be read by it.
+    required: true
+    type: str
+    choices: [endpoint_ops.sepm.sepm]
+  sepm_host:
+    description:
+      - Host name or IP address of the SEP Manager.
+    type: str
+    env:
+      - name: SEPM_HOST
+  sepm_port:
+    description:
+      - HTTPS port of the SEPM REST API.
+    type: int
+    default: 8446
+    env:
+      - name: SEPM_PORT
+  sepm_username:
+    description:
+      - SEPM administrator to log in as. Not needed when O(sepm_token) is given.
+    type: str
+    env:
+      - name: SEPM_USERNAME
+  sepm_password:
+    description:
+      - Password of O(sepm_username).
+    type: str
+    env:
+      - name: SEPM_PASSWORD
+  sepm_domain:
+    description:
+      - SEPM domain to log in to; empty means the default domain.
+    type: str
+    default: ''
+    env:
+      - name: SEPM_DOMAIN
+  sepm_token:
+    description:
+      - A session token (for example from M(endpoint_ops.sepm.login)) instead of a login.
+    type: str
+    env:
+      - name: SEPM_TOKEN
+  validate_certs:
+    description:
+      - Verify the SEPM's TLS certificate. Turn off only for a lab SEPM.
+    type: bool
+    default: true
+    env:
+      - name: SEPM_VALIDATE_CERTS
+  ca_path:
+    description:
+      - PEM file of the CA that signed the SEPM certificate (the SEPM's own is self-signed).
+      - Empty means the system's trusted CAs (an AWX credential without a CA sets E(SEPM_CA_PATH) to an empty string).
+    type: str
+    env:
+      - name: SEPM_CA_PATH
+  timeout:
+    description:
+      - Seconds to wait for each HTTP reply.
+    type: int
+    default: 30
+    env:
+      - name: SEPM_TIMEOUT
+  hostnames:
+    description:
+      - How to name a host, in order of preference; the first entry with a value that no other host has taken wins.
+      - V(computer_name) is the SEPM computer name, V(fqdn) is C(sepm_fqdn) (known only when the computer name or the
+        domain the SEPM reports is a DNS name), V(ip_address) is the first IP address, V(hardware_key) and V(id) are the
+        SEPM identifiers.
+      - When every entry is empty or taken the host is named C(<first value>_<start of the SEPM id>).
+    type: list
+    elements: str
+    choices: [computer_name, fqdn, ip_address, hardware_key, id]
+    default: [computer_name, fqdn, ip_address]
+  group_prefix:
+    description:
+      - Prepended to the inventory group name of every SEPM group (before sanitising).
+    type: str
+    default: ''
+  include_groups:
+    description:
+      - Only computers whose SEPM group matches one of these patterns, or lies below a group that matches, are read.
+      - Shell-style patterns (V(*), V(?), V([...])), compared without case. A pattern with a backslash or a slash is
+        matched against the full group path (V(My Company\\Servers\\*)); one without is matched against the group's own name
+        at any depth (V(SQL)).
+      - Empty means every group. Groups above a matched group are still created, so the tree stays connected.
+    type: list
+    elements: str
+    default: []
+  exclude_groups:
+    description:
+      - Computers whose SEPM group matches one of these patterns, or lies below a group that matches, are left out;
+        so are the groups. Same pattern rules as O(include_groups). Wins over O(include_groups).
+    type: list
+    elements: str
+    default: []
+  include_os:
+    description:
+      - Only computers whose operating system matches one of these patterns are read; empty means all.
+      - Compared without case against C(sepm_os_name) and C(sepm_operating_system). A pattern with V(*), V(?) or
+        V([) is a shell-style pattern for the whole value; any other text only needs to occur in it (V(windows), V(server 2019)).
+    type: list
+    elements: str
+    default: []
+  exclude_os:
+    description:
+      - Computers whose operating system matches one of these patterns are left out. Same rules as O(include_os).
+    type: list
+    elements: str
+    default: []
+  online_only:
+    description:
+      - Read only the computers the SEPM reports online.
+    type: bool
+    default: false
+notes:
+  - Keyed and composed group names are always sanitised (characters other than letters, digits and C(_) become C(_)),
+    whatever C(TRANSFORM_INVALID_GROUP_CHARS) says, so V(14.3.10148.9000) becomes C(14_3_10148_9000).
+  - Variables made by O(compose) are available to O(groups) and O(keyed_groups).
+  - With O(cache) on, the cache holds the unfiltered computer list, so changing a filter, O(hostnames) or a constructed
+    option needs no new SEPM query. Reading the cache does not rewrite it, so its age keeps counting from the last SEPM query;
+    C(--flush-cache) forces a query.
+  - A failed load (wrong password, SEPM unreachable, untrusted certificate) is one message naming the cause and the option to change.
+    Ansible reports a failed inventory source as a warning and carries on with the other sources; set
+    C(ANSIBLE_INVENTORY_UNPARSED_FAILED=true) (AWX does) or C(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=true) to make it fatal.
+'''
+
+EXAMPLES = r'''
+# sepm.sepm.yml -- connection from SEPM_HOST, SEPM_USERNAME, SEPM_PASSWORD and SEPM_CA_PATH
+plugin: endpoint_ops.sepm.sepm
+
+# ---
+# Servers only, no Linux, named by computer name, with HA clusters and rings
+plugin: endpoint_ops.sepm.sepm
+sepm_host: sepm01.example.com
+ca_path: /etc/pki/sepm-ca.pem
+include_groups:
+  - 'My Company\Servers'
+exclude_os:
+  - linux
+compose:
+  # SQL-01-N1 and SQL-01-N2 share the cluster SQL-01
+  ha_cluster: sepm_name | regex_replace('-N[0-9]+$', '') if sepm_name is regex('-N[0-9]+$') else ''
+  ansible_host: sepm_ip_addresses | first | default(inventory_hostname)
+keyed_groups:
+  - key: ha_cluster
+    prefix: cluster
+  - key: sepm_agent_version
+    prefix: agent
+groups:
+  ring0: sepm_name is match('SQL-0[1-3]-')
+  needs_reboot: sepm_reboot_required
+
+# ---
+# Cached for an hour in JSON files; `ansible-inventory --flush-cache` forces a fresh query
+plugin: endpoint_ops.sepm.sepm
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/sepm-inventory
+cache_timeout: 3600
+'''
+
+import datetime
+import fnmatch
+import json
+import os
+import re
+import time
+
+from ansible.errors import AnsibleParserError
+from ansible.inventory.group import to_safe_group_name
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import CONNECTION_ENV, client_kwargs
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmClient, SepmError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import normalize_computer
+
+VAR_PREFIX = "sepm_"
+# The normalized computer's keys, in the order a cache row holds them.
+FIELDS = tuple(normalize_computer({}))
+VAR_NAMES = tuple(VAR_PREFIX + field for field in FIELDS)
+CACHE_FORMAT = 1
+HOSTNAME_SOURCES = {
+    "computer_name": lambda variables: variables.get("sepm_name"),
+    "fqdn": lambda variables: variables.get("sepm_fqdn"),
+    "ip_address": lambda variables: next(iter(variables.get("sepm_ip_addresses") or ()), None),
+    "hardware_key": lambda variables: variables.get("sepm_hardware_key"),
+    "id": lambda variables: variables.get("sepm_id"),
+}
+DUPLICATES_SHOWN = 10
+_WILDCARDS = re.compile(r"[*?\[]")
+_SEPARATORS = re.compile(r"[\\/]+")
+
+
+def safe_group_name(name):
+    """Ansible's group name sanitising, always applied and silent: ``My Company\\SQL`` -> ``My_Company_SQL``."""
+    return to_safe_group_name(name, force=True, silent=True)
+
+
+def group_name(path, prefix=""):
+    """The inventory group of a SEPM group path: ``My Company\\Servers\\SQL`` -> ``my_company_servers_sql``."""
+    return safe_group_name((prefix or "") + path.lower())
+
+
+def split_path(path):
+    return [part.strip() for part in _SEPARATORS.split(str(path).strip()) if part.strip()]
+
+
+class PathFilter:
+    """include/exclude patterns on SEPM group paths; a match on a group covers its whole subtree."""
+
+    def __init__(self, include=None, exclude=None):
+        self.include = [self._compile(pattern) for pattern in include or ()]
+        self.exclude = [self._compile(pattern) for pattern in exclude or ()]
+        self._memo = {}
+
+    @staticmethod
+    def _compile(pattern):
+        parts = split_path(pattern)
+        if not parts:
+            raise ValueError("empty group pattern %r" % (pattern,))
+        full = len(parts) > 1 or bool(_SEPARATORS.search(str(pattern)))
+        return full, "\\".join(parts).lower()
+
+    @staticmethod
+    def _matches(patterns, parts):
+        """Does a pattern match this path or one of its ancestors?"""
+        for depth in range(1, len(parts) + 1):
+            path = "\\".join(parts[:depth])
+            name = parts[depth - 1]
+            for full, pattern in patterns:
+                if fnmatch.fnmatchcase(path if full else name, pattern):
+                    return True
+        return False
+
+    def __call__(self, path):
+        key = path or ""
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        parts = [part.lower() for part in split_path(key)]
+        wanted = not self.include or self._matches(self.include, parts)
+        if wanted and self.exclude and self._matches(self.exclude, parts):
+            wanted = False
+        self._memo[key] = wanted
+        return wanted
+
+
+class TextFilter:
+    """include/exclude patterns on a few text values: wildcards match the whole value, plain text a substring."""
+
+    def __init__(self, include=None, exclude=None):
+        self.include = [self._compile(pattern) for pattern in include or ()]
+        self.exclude = [self._compile(pattern) for pattern in exclude or ()]
+        self._memo = {}
+
+    @staticmethod
+    def _compile(pattern):
+        pattern = str(pattern).lower()
+        return pattern if _WILDCARDS.search(pattern) else "*%s*" % pattern
+
+    @staticmethod
+    def _matches(patterns, values):
+        return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns for value in values)
+
+    def __call__(self, *values):
+        try:
+            return self._memo[values]
+        except KeyError:
+            pass
+        lowered = [str(value).lower() for value in values if value]
+        wanted = not self.include or self._matches(self.include, lowered)
+        if wanted and self.exclude and self._matches(self.exclude, lowered):
+            wanted = False
+        self._memo[values] = wanted
+        return wanted
+
+
+def fqdn_of(name, domain):
+    """The DNS name of a computer when the SEPM record tells it, else None.
+
+    The SEPM has no FQDN field: a computer name with a dot is one already, and a
+    ``domainOrWorkgroup`` with a dot is a DNS domain (``CORP`` or ``WORKGROUP`` is not).
+    """
+    if name and "." in name:
+        return name.lower()
+    if name and domain and "." in domain:
+        return ("%s.%s" % (name, domain.strip("."))).lower()
+    return None
+
+
+def iso_time(milliseconds):
+    """SEPM's milliseconds since the epoch as ISO 8601 UTC, or None."""
+    if not isinstance(milliseconds, (int, float)) or isinstance(milliseconds, bool) or milliseconds <= 0:
+        return None
+    try:
+        moment = datetime.datetime.fromtimestamp(milliseconds / 1000.0, tz=datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def host_variables(row):
+    """The ``sepm_*`` variables of one cached row (a normalized computer's values in FIELDS order)."""
+    variables = dict(zip(VAR_NAMES, row))
+    variables["sepm_fqdn"] = fqdn_of(variables.get("sepm_name"), variables.get("sepm_domain_or_workgroup"))
+    variables["sepm_last_check_in"] = iso_time(variables.get("sepm_last_update_time"))
+    return variables
+
+
+def assign_host_names(hosts, precedence):
+    """A unique inventory name per host (each a ``sepm_*`` dict), in the order given; and the renames.
+
+    Names compare without case. Of the hosts that want the same name, the one that checked in
+    last keeps it; the others take their next precedence entry that is free, else
+    ``<first value>_<start of its id>``. A host's first choice is never taken by another host's
+    fallback. Returns ``(names, renamed)`` where ``renamed`` is ``[(wanted, given)]``.
+    """
+    sources = [HOSTNAME_SOURCES[source] for source in precedence]
+    candidates = []
+    for variables in hosts:
+        values = []
+        for source in sources:
+            value = source(variables)
+            if value is not None and str(value).strip():
+                values.append(str(value).strip())
+        candidates.append(values)
+    firsts = {}
+    for index, values in enumerate(candidates):
+        if values:
+            key = values[0].lower()
+            holder = firsts.setdefault(key, index)
+            if holder != index and _rank(hosts[index]) < _rank(hosts[holder]):
+                firsts[key] = index
+    taken = set(firsts)
+    names = []
+    renamed = []
+    for index, values in enumerate(candidates):
+        if values and firsts[values[0].lower()] == index:
+            names.append(values[0])
+            continue
+        name = None
+        for value in values[1:]:
+            if value.lower() not in taken:
+                name = value
+                break
+        if name is None:
+            name = _suffixed(values[0] if values else "sepm", str(hosts[index].get("sepm_id") or index), taken)
+        taken.add(name.lower())
+        names.append(name)
+        renamed.append((values[0] if values else None, name))
+    return names, renamed
+
+
+def _rank(variables):
+    """Who keeps a contested name: the latest check-in, then the smallest SEPM id."""
+    checked_in = variables.get("sepm_last_update_time")
+    checked_in = checked_in if isinstance(checked_in, (int, float)) else 0
+    return (-checked_in, str(variables.get("sepm_id") or ""))
+
+
+def _suffixed(base, unique, taken):
+    unique = re.sub(r"[^0-9A-Za-z]", "", unique).lower() or "0"
+    for length in (8, 12, 16, len(unique)):
+        name = "%s_%s" % (base, unique[:length])
+        if name.lower() not in taken:
+            return name
+    number = 2
+    while ("%s_%s_%d" % (base, unique, number)).lower() in taken:
+        number += 1
+    return "%s_%s_%d" % (base, unique, number)
+
+
+def cache_compiled_expressions(templar):
+    """Compile each constructed expression once, not once per host.
+
+    ansible-core 2.19 compiles a Jinja expression on every evaluation, which for
+    ``compose``, ``groups`` and ``keyed_groups`` over 20,000 hosts costs most of the
+    load. This keeps one compiled expression per text and options for this plugin's own
+    templar; evaluation (variables, filters, trust checks) is untouched. Where the
+    templar does not have the expected internals it changes nothing.
+    """
+    engine = getattr(templar, "_engine", None)
+    compile_expression = getattr(engine, "_compile_expression", None)
+    if compile_expression is None or getattr(compile_expression, "sepm_cached", False):
+        return False
+    compiled = {}
+
+    def cached(expression, options):
+        try:
+            key = (str(expression), options)
+            return compiled[key]
+        except KeyError:
+            result = compiled[key] = compile_expression(expression, options)
+            return result
+        except TypeError:
+            return compile_expression(expression, options)
+
+    cached.sepm_cached = True
+    try:
+        engine._compile_expression = cached  # pylint: disable=protected-access
+    except AttributeError:
+        return False
+    return True
+
+
+def encode_cache(rows, groups):
+    """The cache value: one compact JSON string, cheap to store, copy, compare and load."""
+    return json.dumps({"format": CACHE_FORMAT, "fields": FIELDS, "groups": groups, "rows": rows},
+                      separators=(",", ":"))
+
+
+def decode_cache(value):
+    """``(rows, groups)`` from a cache value, or None when it is not one this version wrote."""
+    if not isinstance(value, str):
+        return None
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or tuple(data.get("fields") or ()) != FIELDS:
+        return None
+    rows, groups = data.get("rows"), data.get("groups")
+    if not isinstance(rows, list) or not isinstance(groups, list):
+        return None
+    return rows, groups
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    """SEPM groups and computers as inventory groups and hosts."""
+
+    NAME = "endpoint_ops.sepm.sepm"
+
+    # keyed_groups and groups names are sanitised whatever TRANSFORM_INVALID_GROUP_CHARS says.
+    _sanitize_group_name = staticmethod(safe_group_name)
+
+    def __init__(self):
+        super().__init__()
+        self.request_count = 0
+        self.timings = {}
+
+    def verify_file(self, path):
+        return super().verify_file(path) and str(path).endswith((".sepm.yml", ".sepm.yaml"))
+
+    # -- loading -----------------------------------------------------------------------
+
+    def _connection_options(self):
+        options = {option: self.get_option(option) for option in CONNECTION_ENV}
+        # A str, not a path option: Ansible would resolve an empty SEPM_CA_PATH to the current directory.
+        options["ca_path"] = os.path.expanduser(options["ca_path"]) if options["ca_path"] else None
+        return options
+
+    def _client(self):
+        return SepmClient(**client_kwargs(self._connection_options()))
+
+    def fetch(self):
+        """``(rows, groups)`` straight from the SEPM: every computer (one pass) and every group path."""
+        client = self._client()
+        logged_in = not self.get_option("sepm_token")
+        try:
+            groups = [record.get("fullPathName") for record in client.groups()]
+            groups = [path for path in groups if path]
+            rows = []
+            for record in client.computers():
+                computer = normalize_computer(record)
+                rows.append([computer[field] for field in FIELDS])
+        finally:
+            if logged_in and client.token:
+                try:
+                    client.logout()
+                except SepmError:
+                    pass
+            self.request_count += client.request_count
+        return rows, groups
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache=cache)
+        self._read_config_data(path)
+        self._check_options()
+        cache_key = self.get_cache_key(path)
+        use_cache = bool(self.get_option("cache"))
+        data = None
+        source = "cache"
+        started = time.perf_counter()
+        if use_cache and cache:
+            try:
+                data = decode_cache(self._cache[cache_key])
+            except KeyError:
+                data = None
+        self.timings["cache_read"] = time.perf_counter() - started
+        if data is None:
+            source = "SEPM"
+            started = time.perf_counter()
+            try:
+                data = self.fetch()
+            except SepmError as exc:
+                raise AnsibleParserError("SEPM inventory: %s" % exc) from None
+            self.timings["fetch"] = time.perf_counter() - started
+            if use_cache:
+                # Written only after a live query: a cache read leaves the cache, and its age, alone.
+                started = time.perf_counter()
+                self._cache[cache_key] = encode_cache(*data)
+                self.timings["cache_encode"] = time.perf_counter() - started
+        started = time.perf_counter()
+        hosts = self.populate(*data)
+        self.timings["populate"] = time.perf_counter() - started
+        self.display.vvv("SEPM inventory: %d of %d computers from the %s, %d SEPM requests; seconds: %s" % (
+            hosts, len(data[0]), source, self.request_count,
+            ", ".join("%s %.2f" % (name, value) for name, value in self.timings.items())))
+
+    def _check_options(self):
+        unknown = [entry for entry in self.get_option("hostnames") or () if entry not in HOSTNAME_SOURCES]
+        if unknown:
+            raise AnsibleParserError("hostnames: unknown entries %s; choose from %s" % (
+                ", ".join(map(str, unknown)), ", ".join(HOSTNAME_SOURCES)))
+        if not self.get_option("hostnames"):
+            raise AnsibleParserError("hostnames must name at least one of %s" % ", ".join(HOSTNAME_SOURCES))
+        try:
+            PathFilter(self.get_option("include_groups"), self.get_option("exclude_groups"))
+        except ValueError as exc:
+            raise AnsibleParserError("include_groups/exclude_groups: %s" % exc) from None
+
+    # -- building the inventory ----------------------------------------------------------
+
+    def select(self, rows):
+        """The ``sepm_*`` variables of each computer the filters keep, in SEPM order."""
+        groups_ok = PathFilter(self.get_option("include_groups"), self.get_option("exclude_groups"))
+        include_os, exclude_os = self.get_option("include_os"), self.get_option("exclude_os")
+        os_ok = TextFilter(include_os, exclude_os) if include_os or exclude_os else None
+        online_only = self.get_option("online_only")
+        selected = []
+        for row in rows:
+            variables = host_variables(row)
+            if online_only and not variables["sepm_online"]:
+                continue
+            if not groups_ok(variables["sepm_group"]):
+                continue
+            if os_ok is not None and not os_ok(variables["sepm_os_name"], variables["sepm_operating_system"]):
+                continue
+            selected.append(variables)
+        return selected, groups_ok
+
+    def add_group_tree(self, paths, groups_ok):
+        """Create the inventory group of each wanted SEPM path and of its ancestors; path -> group name."""
+        prefix = self.get_option("group_prefix")
+        names = {}
+        inventory = self.inventory
+        for path in sorted(set(paths), key=lambda p: (p.count("\\"), p.lower())):
+            if path in names or not groups_ok(path):
+                continue
+            parts = split_path(path)
+            parent = None
+            for depth in range(1, len(parts) + 1):
+                sub_path = "\\".join(parts[:depth])
+                name = names.get(sub_path)
+                if name is None:
+                    name = inventory.add_group(group_name(sub_path, prefix))
+                    names[sub_path] = name
+                    if parent is not None:
+                        inventory.add_child(parent, name)
+                parent = name
+            names[path] = parent
+        return names
+
+    def populate(self, rows, groups):
+        selected, groups_ok = self.select(rows)
+        group_of = self.add_group_tree(list(groups) + [v["sepm_group"] for v in selected if v["sepm_group"]], groups_ok)
+        names, renamed = assign_host_names(selected, self.get_option("hostnames"))
+        if renamed:
+            shown = ", ".join("%s -> %s" % (wanted, given) for wanted, given in renamed[:DUPLICATES_SHOWN])
+            more = " and %d more" % (len(renamed) - DUPLICATES_SHOWN) if len(renamed) > DUPLICATES_SHOWN else ""
+            self.display.warning("SEPM inventory: %d computer(s) wanted a host name another computer has; renamed: %s%s" % (
+                len(renamed), shown, more))
+
+        strict = self.get_option("strict")
+        compose = self.get_option("compose")
+        composed_groups = self.get_option("groups")
+        keyed_groups = self.get_option("keyed_groups")
+        if compose or composed_groups or keyed_groups:
+            cache_compiled_expressions(self.templar)
+        inventory = self.inventory
+        for name, variables in zip(names, selected):
+            group = group_of.get(variables["sepm_group"]) if variables["sepm_group"] else None
+            host = inventory.add_host(name, group=group)
+            self._set_variables(host, variables)
+            if compose or composed_groups or keyed_groups:
+                self._construct(host, variables, compose, composed_groups, keyed_groups, strict)
+        return len(selected)
+
+    def _set_variables(self, host, variables):
+        """Set the ``sepm_*`` variables of one host.
+
+        ``inventory.set_variable`` costs about 5 microseconds a variable in ansible-core 2.19
+        (it validates the name and copies and tags every value), which is 2.5 s of a
+        20,000-host load. These names are fixed and valid and the values are plain JSON data
+        that stays untrusted for templating, so they go into the host's variables in one
+        update, exactly as set_variable would store them; the public call is the fallback.
+        """
+        host_object = self.inventory.get_host(host)
+        host_vars = getattr(host_object, "vars", None)
+        if isinstance(host_vars, dict):
+            host_vars.update(variables)
+            return
+        for var_name, value in variables.items():  # pragma: no cover - other ansible-core internals
+            self.inventory.set_variable(host, var_name, value)
+
+    def _construct(self, host, variables, compose, composed_groups, keyed_groups, strict):
+        """compose, groups and keyed_groups for one host; composed variables are visible to the other two."""
+        variables = dict(variables, inventory_hostname=host)
+        if compose:
+            self._set_composite_vars(compose, variables, host, strict=strict)
+            host_vars = self.inventory.get_host(host).vars
+            for var_name in compose:
+                if var_name in host_vars:
+                    variables[var_name] = host_vars[var_name]
+        self._add_host_to_composed_groups(composed_groups, variables, host, strict=strict, fetch_hostvars=False)
+        self._add_host_to_keyed_groups(keyed_groups, variables, host, strict=strict, fetch_hostvars=False)

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Run the collection's test steps in an arranged collection tree (see
+# scripts/collection-tree.sh) with the project's virtual environment.
+#
+#   scripts/test.sh STEP...     STEP: sanity units integration lint molecule
+#
+# The Makefile calls this after `make venv`. Every step runs even when an earlier
+# one failed; the run fails when any step failed. Full logs go to
+# tests/output/logs/<step>.log; a failing step prints the interesting part.
+#
+# Environment: VENV (default .venv), KEEP_TREE=1 (keep the temporary collection
+# tree instead of removing it at exit), PYTEST_ARGS (extra arguments for the
+# integration pytest run), SANITY_ARGS / UNITS_ARGS (extra ansible-test arguments,
+# e.g. SANITY_ARGS="--test pylint").
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$REPO"
+
+VENV="${VENV:-.venv}"
+VENV="$(cd "$VENV" 2>/dev/null && pwd -P)" || { echo "test.sh: no virtual environment at ${VENV}; run 'make venv'" >&2; exit 2; }
+PY="$VENV/bin/python"
+[[ -x "$PY" ]] || { echo "test.sh: $PY missing; run 'make venv'" >&2; exit 2; }
+export PATH="$VENV/bin:$PATH"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+export ANSIBLE_NOCOLOR=1 PY_COLORS=0
+# ansible-core needs a UTF-8 locale; C.UTF-8 exists everywhere.
+if ! locale 2>/dev/null | grep -qi 'utf-\?8'; then export LC_ALL=C.UTF-8 LANG=C.UTF-8; fi
+
+PYVER="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+LOGDIR="$REPO/tests/output/logs"
+mkdir -p "$LOGDIR"
+
+[[ $# -gt 0 ]] || set -- sanity units integration lint
+
+# A private tree per run, so concurrent runs from one checkout cannot trip over
+# each other; KEEP_TREE=1 keeps it for a look afterwards.
+COLLECTIONS_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/sepm-test.XXXXXX")"
+if [[ "${KEEP_TREE:-0}" != 1 ]]; then trap 'rm -rf "$COLLECTIONS_ROOT"' EXIT; fi
+TREE="$("$REPO/scripts/collection-tree.sh" "$COLLECTIONS_ROOT")"
+export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS_ROOT"
+echo "test.sh: collection tree $TREE"
+# The SEPM API reference lives in shared/ beside the checkout (CI clones main with
+# shared/ next to it); the copy in the tree has no such neighbour, so say where it is.
+if [[ -z "${SEPM_API_SPEC_DIR:-}" && -d "$REPO/../shared/sepm-api-spec" ]]; then
+  SEPM_API_SPEC_DIR="$(cd "$REPO/../shared/sepm-api-spec" && pwd -P)"
+  export SEPM_API_SPEC_DIR
+fi
+echo "test.sh: ansible-core $("$PY" -c 'import ansible.release as r; print(r.__version__)'), python $PYVER"
+
+# A pytest closing line such as "==== 12 passed, 1 skipped in 3.21s ====".
+pytest_closing_line() {
+  grep -E '^=+ .*\b(passed|failed|error|errors|skipped|no tests ran|deselected)\b.* in [0-9.]+s.* =+$' "$1" | tail -n 1 || true
+}
+
+# ---------------------------------------------------------------- steps
+# Each step runs in a subshell with `set -e`, from the collection tree, with its
+# output in $LOG; it returns non-zero on failure and may set NOTE via $NOTEFILE.
+
+step_sanity() {
+  cd "$TREE"
+  "$PY" "$REPO/scripts/seed_get_pip.py" >/dev/null
+  # shellcheck disable=SC2086  # SANITY_ARGS is a list of words on purpose
+  ansible-test sanity --venv --python "$PYVER" --color no ${SANITY_ARGS:-}
+}
+
+step_units() {
+  cd "$TREE"
+  if [[ -z "$(find tests/unit -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n 1 || true)" ]]; then
+    echo "FAIL: no unit tests found (tests/unit/**/test_*.py); refusing to pass without running any"
+    return 1
+  fi
+  "$PY" "$REPO/scripts/seed_get_pip.py" >/dev/null
+  # shellcheck disable=SC2086
+  ansible-test units --venv --python "$PYVER" --color no ${UNITS_ARGS:-}
+  if grep -qE 'All targets skipped|No tests found|no tests ran' "$LOG"; then
+    echo "FAIL: ansible-test units ran no test"
+    return 1
+  fi
+}
+
+step_integration() {
+  cd "$TREE"
+  local rc=0
+  # shellcheck disable=SC2086
+  "$PY" -m pytest tests/integration ${PYTEST_ARGS:-} || rc=$?
+  if [[ $rc -eq 5 ]]; then
+    echo "FAIL: pytest collected no tests in tests/integration (exit code 5)"
+  fi
+  return "$rc"
+}
+
+step_lint() {
+  cd "$TREE"
+  local paths=()
+  [[ -d roles ]] && paths+=(roles)
+  [[ -d playbooks ]] && paths+=(playbooks)
+  if [[ ${#paths[@]} -eq 0 ]]; then
+    echo "SKIP: neither roles/ nor playbooks/ exists"
+    echo "no roles/ or playbooks/" > "$NOTEFILE"
+    return 0
+  fi
+  ansible-lint --offline --profile production --nocolor "${paths[@]}"
+}
+
+step_molecule() {
+  cd "$TREE"
+  local scenarios
+  scenarios="$(find . -path ./tests/output -prune -o -name molecule.yml -path '*molecule/*' -print | head -n 1 || true)"
+  if [[ -z "$scenarios" ]]; then
+    echo "SKIP: no molecule scenarios yet"
+    echo "no molecule scenarios yet" > "$NOTEFILE"
+    return 0
+  fi
+  if [[ -d extensions/molecule ]]; then
+    (cd extensions && molecule test --all)
+  else
+    echo "FAIL: molecule scenarios found outside extensions/molecule; teach scripts/test.sh where to run them"
+    return 1
+  fi
+}
+
+# ---------------------------------------------------------------- runner
+
+declare -a SUMMARY=()
+passed=0 failed=0 skipped=0
+
+show_failure() {  # $1 step, $2 log
+  echo "----- $1 FAILED; from $2:"
+  case "$1" in
+    sanity)
+      # ansible-test prints every finding as "ERROR: path:line:col: test: message";
+      # a failing tool's own output (e.g. ansible-doc) follows an "ERROR: Command" line.
+      awk '/^Running sanity test/ { n = 0 }
+           /^ERROR: Command "\/usr\/bin\/env ANSIBLE_TEST_CONTENT_ROOT/ { next }
+           /^ERROR: Command/ { n = 20 }
+           /^(ERROR|FATAL):/ && !/returned exit status 1\.$/ { print; next }
+           n > 0 { print; n-- }' "$2" | head -n 250 || true
+      echo "  (last lines)"; tail -n 15 "$2" | sed 's/^/  /' ;;
+    units|integration)
+      # pytest's short test summary (-ra) and closing line
+      sed -n '/short test summary info/,$p' "$2" | head -n 120 || true
+      grep -q 'short test summary info' "$2" || tail -n 60 "$2" ;;
+    *)
+      tail -n 60 "$2" ;;
+  esac
+  echo "-----"
+}
+
+for step in "$@"; do
+  if ! declare -F "step_$step" >/dev/null; then
+    echo "test.sh: unknown step '$step' (known: sanity units integration lint molecule)" >&2
+    exit 2
+  fi
+  LOG="$LOGDIR/$step.log"
+  NOTEFILE="$(mktemp)"
+  echo "==> $step (log: tests/output/logs/$step.log)"
+  start=$SECONDS
+  set +e
+  ( set -euo pipefail; "step_$step" ) </dev/null >"$LOG" 2>&1
+  rc=$?
+  set -e
+  took=$((SECONDS - start))
+  note="$(cat "$NOTEFILE")"; rm -f "$NOTEFILE"
+  closing=""
+  if [[ $step == units || $step == integration ]]; then closing="$(pytest_closing_line "$LOG")"; fi
+  short="$(sed -E 's/^=+ //; s/ =+$//' <<<"$closing")"
+  if [[ $rc -eq 0 && -n "$note" ]]; then
+    status=SKIP; skipped=$((skipped + 1)); detail="$note"
+  elif [[ $rc -eq 0 ]]; then
+    status=PASS; passed=$((passed + 1)); detail="$short"
+  else
+    status=FAIL; failed=$((failed + 1)); detail="exit $rc${short:+; $short}"
+    if [[ $step == integration && $rc -eq 5 ]]; then detail="exit 5: NO TESTS RAN${short:+ ($short)}"; fi
+    show_failure "$step" "$LOG"
+  fi
+  if [[ -n "$closing" ]]; then echo "$closing"; fi
+  echo "<== $step: $status in ${took}s"
+  SUMMARY+=("$(printf '  %-12s %-4s %5ss  %s' "$step" "$status" "$took" "$detail")")
+done
+
+# Keep ansible-test's own reports beside the logs.
+if [[ -d "$TREE/tests/output" ]]; then
+  rm -rf "$REPO/tests/output/ansible-test"
+  mkdir -p "$REPO/tests/output/ansible-test"
+  (cd "$TREE/tests/output" && tar --exclude=./.tmp -cf - .) | tar -xf - -C "$REPO/tests/output/ansible-test" || true
+fi
+
+echo
+echo "Summary (logs in tests/output/logs/):"
+printf '%s\n' "${SUMMARY[@]}"
+echo "steps: $passed passed, $failed failed, $skipped skipped"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,313 @@
+# -*- coding: utf-8 -*-
+"""The rollout role (playbooks/rollout.yml) against the emulator, in accelerated time.
+
+Each test reads what a user would: the emulator's state and event log after the run,
+the run's exit code, and the JSON report it wrote.
+"""
+
+from __future__ import annotations
+
+import datetime
+import glob
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.emulator.harness import EmulatorProcess
+from tests.integration.ansible_runner import PlaybookRunner
+from tests.integration.conftest import SepmApi
+
+TIME_SCALE = 300
+TIMEOUTS = {"rollout_policy_timeout": 600, "rollout_delivery_timeout": 1200, "rollout_restart_timeout": 1200}
+ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+PATCH = "14.3.10148.9100"
+WORKSTATIONS = "My Company\\Workstations\\Finance"
+
+
+@pytest.fixture(scope="module")
+def fleet():
+    """200 patchable Windows clients in several groups, with 10 two-member HA clusters."""
+    with EmulatorProcess(fleet=200, seed=5, time_scale=TIME_SCALE, profile="windows") as process:
+        yield process
+
+
+@pytest.fixture
+def emulator(fleet):  # pylint: disable=redefined-outer-name
+    fleet.reset(profile="windows")
+    fleet.clear_faults()
+    fleet.settings(throttle=None)
+    fleet.control("POST", "clock", {"time_scale": TIME_SCALE})
+    return fleet
+
+
+@pytest.fixture
+def rollout(emulator, tmp_path):  # pylint: disable=redefined-outer-name
+    runner = PlaybookRunner(emulator, tmp_path)
+
+    def run(*cli_args, **variables):
+        return runner.run("endpoint_ops.sepm.rollout", *cli_args, extra_vars=rollout_vars(tmp_path, **variables))
+
+    run.runner = runner
+    return run
+
+
+def rollout_vars(report_dir, **overrides):
+    variables = {"rollout_poll_interval": 0.5, "rollout_report_dir": str(report_dir / "reports")}
+    variables.update(TIMEOUTS)
+    variables.update(overrides)
+    return variables
+
+
+def sim_now(emulator):
+    return datetime.datetime.fromtimestamp(emulator.state()["clock_ms"] / 1000, datetime.timezone.utc)
+
+
+def window_with(emulator, minutes_left, duration_minutes=360):
+    """A daily UTC window, open now on the SEPM clock, closing in ``minutes_left``; returns (window, open, close)."""
+    now = sim_now(emulator).replace(second=0, microsecond=0)
+    opens = now - datetime.timedelta(minutes=duration_minutes - minutes_left)
+    window = {"days": ALL_DAYS, "start": opens.strftime("%H:%M"), "duration": "%dm" % duration_minutes, "timezone": "UTC"}
+    return window, opens, opens + datetime.timedelta(minutes=duration_minutes)
+
+
+def report(tmp_path):
+    paths = sorted(glob.glob(str(tmp_path / "reports" / "rollout-*.json")), key=os.path.getmtime)
+    assert paths, "the rollout wrote no report"
+    with open(paths[-1], encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def staged_computers(emulator):
+    api = SepmApi(emulator)
+    api.login()
+    computers = api.ok("GET", "computers", params={"pageSize": 1000})["content"]
+    return [c["computerName"] for c in computers if c["group"]["name"].endswith("\\Patch Staging")]
+
+
+def restarts(emulator):
+    """(computer, began_ms, ended_ms or None) for every restart in the event log."""
+    began, spans = {}, []
+    for event in emulator.events()["events"]:
+        if event["kind"] == "restart_begin":
+            began[event["computer"]] = event["time_ms"]
+        elif event["kind"] == "restart_end" and event["computer"] in began:
+            spans.append((event["computer"], began.pop(event["computer"]), event["time_ms"]))
+    spans.extend((name, start, None) for name, start in began.items())
+    return spans
+
+
+def assert_clusters_never_down_together(spans):
+    by_cluster = {}
+    for name, start, end in spans:
+        if "-N" in name:
+            by_cluster.setdefault(name.rsplit("-N", 1)[0], []).append((start, end or float("inf"), name))
+    for members in by_cluster.values():
+        members.sort()
+        for (_start, end, name), (next_start, _end, other) in zip(members, members[1:]):
+            assert next_start >= end, "%s restarted while %s was down" % (other, name)
+
+
+def assert_restarts_inside(spans, opens, closes):
+    for name, start, _end in spans:
+        moment = datetime.datetime.fromtimestamp(start / 1000, datetime.timezone.utc)
+        assert opens <= moment < closes, "%s restarted at %s, outside %s - %s" % (name, moment, opens, closes)
+
+
+def test_full_rollout_with_ha_clusters_and_a_canary(emulator, rollout, tmp_path):
+    window, opens, closes = window_with(emulator, minutes_left=24 * 60 - 30, duration_minutes=24 * 60)
+    run = rollout(rollout_groups=["My Company"], rollout_windows=[window], rollout_serial=[1, "10%", "25%"])
+    assert run.returncode == 0, run.output[-4000:]
+    result = report(tmp_path)
+    states = {host["state"] for host in result["hosts"].values()}
+    assert states <= {"patched", "compliant"}, [(n, h) for n, h in result["hosts"].items() if h["state"] not in ("patched", "compliant")]
+    assert result["totals"]["total"] == 200 and result["totals"]["patched"] > 150
+    assert len(result["batches"][0]["hosts"]) == 1
+    assert len([e for e in emulator.events()["events"] if e["kind"] == "login"]) == 1, "the rollout logs in once"
+    assert staged_computers(emulator) == []
+    spans = restarts(emulator)
+    assert spans
+    assert_restarts_inside(spans, opens, closes)
+    assert_clusters_never_down_together(spans)
+    html = Path(result_html(tmp_path)).read_text(encoding="utf-8")
+    assert "Failures and deferrals first" in html and emulator.password not in html
+
+
+def result_html(tmp_path):
+    return sorted(glob.glob(str(tmp_path / "reports" / "rollout-*.html")), key=os.path.getmtime)[-1]
+
+
+def test_window_closing_defers_the_rest_and_the_next_window_finishes(emulator, rollout, tmp_path):
+    window, opens, closes = window_with(emulator, minutes_left=75)
+    variables = {"rollout_groups": ["My Company"], "rollout_windows": [window], "rollout_serial": [1, 10]}
+    first = rollout(**variables)
+    assert first.returncode == 0, first.output[-4000:]
+    result = report(tmp_path)
+    assert result["run"]["stopped"] == "maintenance window closed"
+    deferred = [name for name, host in result["hosts"].items() if host["state"] == "deferred"]
+    assert deferred
+    assert_restarts_inside(restarts(emulator), opens, closes)
+    assert staged_computers(emulator) == []
+
+    next_opening = opens + datetime.timedelta(days=1)
+    emulator.control("POST", "clock", {"advance_s": (next_opening - sim_now(emulator)).total_seconds() + 60})
+    second = rollout(**dict(variables, rollout_serial=[1, "25%"]))
+    assert second.returncode == 0, second.output[-4000:]
+    result = report(tmp_path)
+    assert {host["state"] for host in result["hosts"].values()} <= {"patched", "compliant"}
+    assert all(result["hosts"][name]["state"] == "patched" for name in deferred)
+    assert staged_computers(emulator) == []
+
+
+def test_three_that_never_come_back_exceed_a_budget_of_two(emulator, rollout, tmp_path):
+    api = SepmApi(emulator)
+    api.login()
+    group = api.ok("GET", "groups", params={"fullPathName": WORKSTATIONS})["content"][0]
+    names = sorted(c["computerName"] for c in api.ok("GET", "groups/%s/computers" % group["id"], params={"pageSize": 1000})["content"]
+                   if c["agentVersion"] != PATCH)
+    lost = names[1:4]
+    emulator.add_fault(kind="never_back", computers=lost)
+    window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
+    run = rollout(rollout_groups=[WORKSTATIONS], rollout_windows=[window], rollout_serial=[1, 5],
+                  rollout_failure_budget=2, rollout_max_fail_percentage=100, rollout_restart="always")
+    assert run.returncode != 0
+    assert "failure budget exceeded" in run.output
+    result = report(tmp_path)
+    assert result["run"]["stopped"] == "failure budget exceeded"
+    for name in lost:
+        assert result["hosts"][name]["state"] == "failed"
+        assert "did not come back online" in result["hosts"][name]["reason"]
+    not_started = [name for name, host in result["hosts"].items() if host["state"] == "skipped"]
+    assert not_started
+    assert all(result["hosts"][name]["reason"] == "failure budget exceeded" for name in not_started)
+    assert staged_computers(emulator) == []
+    for name in lost:
+        assert api.computer(name)["group"]["name"] == WORKSTATIONS
+
+
+def descendants(pid):
+    """Every process below ``pid`` (Ansible's workers call setsid, so a process group does not hold them)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry, encoding="utf-8") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def kill_tree(pid):
+    """SIGKILL a controller and everything it started, as when its machine or AWX pod dies."""
+    for victim in [pid] + descendants(pid):
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_killed_controller_resumes_from_the_sepm(emulator, rollout, tmp_path):
+    window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
+    variables = rollout_vars(tmp_path, rollout_groups=["My Company\\Workstations"], rollout_windows=[window],
+                             rollout_serial=[1, 10])
+    seq = emulator.events()["last_seq"]
+    log_path = tmp_path / "killed-run.log"
+    process = rollout.runner.start("endpoint_ops.sepm.rollout", extra_vars=variables, log_path=log_path)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and process.poll() is None:
+            moves = [e for e in emulator.events(since=seq)["events"] if e["kind"] == "move" and "Patch Staging" in (e.get("to_group") or "")]
+            if len(moves) > 1:
+                break
+            time.sleep(0.2)
+        assert process.poll() is None, "the run ended before it could be killed:\n" + log_path.read_text()
+    finally:
+        kill_tree(process.pid)
+        process.wait()
+    left = staged_computers(emulator)
+    assert left, "the run was killed before it staged a batch"
+
+    run = rollout(**{k: v for k, v in variables.items() if k.startswith("rollout_") and k != "rollout_report_dir"})
+    assert run.returncode == 0, run.output[-4000:]
+    result = report(tmp_path)
+    assert staged_computers(emulator) == []
+    for name in left:
+        assert result["hosts"][name]["state"] in ("patched", "compliant")
+        assert str(result["hosts"][name].get("batch")) == "resume", (name, result["hosts"][name], result["batches"][:2])
+    assert {host["state"] for host in result["hosts"].values()} <= {"patched", "compliant"}
+
+
+def test_throttling_and_server_errors_change_nothing_in_the_outcome(emulator, rollout, tmp_path):
+    stop = threading.Event()
+
+    def bursts():
+        """A burst of errors two seconds after the last one was served, all through the rollout."""
+        kinds = [{"status": 429, "retry_after": 1, "count": 3}, {"status": 503, "count": 3},
+                 {"status": 502, "count": 2, "method": "GET"}, {"status": 504, "count": 2, "method": "GET"}]
+        number, quiet_since = 0, None
+        while not stop.wait(0.25):
+            if emulator.state()["pending_faults"]:
+                quiet_since = None
+                continue
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= 2:
+                emulator.add_fault(kind="http_status", **kinds[number % len(kinds)])
+                number, quiet_since = number + 1, None
+        served.append(number)
+
+    served = []
+    # and the server's own throttle: 429 with Retry-After past 25 requests a second
+    emulator.settings(throttle={"limit": 25, "window_s": 1})
+
+    window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
+    thread = threading.Thread(target=bursts, daemon=True)
+    thread.start()
+    try:
+        run = rollout(rollout_groups=["My Company\\Servers"], rollout_windows=[window], rollout_serial=[1, "50%"])
+    finally:
+        stop.set()
+        thread.join()
+        emulator.clear_faults()
+        emulator.settings(throttle=None)
+    assert run.returncode == 0, run.output[-4000:]
+    assert served and served[0] >= 4, "the bursts did not reach the rollout"
+    result = report(tmp_path)
+    assert {host["state"] for host in result["hosts"].values()} <= {"patched", "compliant"}
+    assert staged_computers(emulator) == []
+
+
+def test_check_mode_prints_the_plan_and_changes_nothing(emulator, rollout, tmp_path):
+    window, _opens, _closes = window_with(emulator, minutes_left=600)
+    seq = emulator.events()["last_seq"]
+    run = rollout("--check", rollout_groups=["My Company\\Servers"], rollout_windows=[window], rollout_serial=[1, "50%"])
+    assert run.returncode == 0, run.output[-4000:]
+    assert "batches:" in run.output and "Patch Staging" in run.output
+    changes = [e for e in emulator.events(since=seq)["events"] if e["kind"] in ("move", "command", "group_created", "policy_assigned")]
+    assert changes == []
+    assert not glob.glob(str(tmp_path / "reports" / "*.json"))
+
+
+def test_missing_window_is_refused_before_anything_changes(emulator, rollout):
+    seq = emulator.events()["last_seq"]
+    run = rollout(rollout_groups=["My Company\\Servers"])
+    assert run.returncode != 0
+    assert "rollout_windows" in run.output
+    assert [e for e in emulator.events(since=seq)["events"] if e["kind"] != "login"] == []
+
+
+def test_malformed_window_fails_with_one_line(emulator, rollout):
+    run = rollout(rollout_groups=["My Company\\Servers"],
+                  rollout_windows=[{"days": ["sat"], "start": "22:00", "duration": "0m", "timezone": "UTC"}])
+    assert run.returncode != 0
+    assert "duration must be more than 0" in run.output
