@@ -113,7 +113,10 @@ step_molecule() {
     return 0
   fi
   if [[ -d extensions/molecule ]]; then
-    (cd extensions && molecule test --all)
+    # molecule keeps each scenario's state (and the emulator's pid and password) in
+    # $ANSIBLE_HOME/tmp/molecule.<hash of "extensions">.<scenario>: the same for every run, so
+    # give each run its own ANSIBLE_HOME or concurrent runs stop each other's emulator.
+    (cd extensions && ANSIBLE_HOME="$COLLECTIONS_ROOT/.ansible-home" molecule test --all)
   else
     echo "FAIL: molecule scenarios found outside extensions/molecule; teach scripts/test.sh where to run them"
     return 1

@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, endpoint_ops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""One rollout batch through the SEPM, the liveupdate way (see docs/rollout.md).
+"""One rollout batch through the SEPM, the liveupdate way (README: "Rolling a patch out").
 
 Stage the batch in a ``Patch Staging`` child of each computer's own group (whose
 LiveUpdate policy allows client patches), wait until every client runs that group's

@@ -85,7 +85,7 @@ def state(emu):
         "profile": emu.profile,
         "seed": emu.seed, "sepm_version": emu.settings["sepm_version"], "patch_version": newest_patch(emu),
         "versions": emu.sim.version_counts(), "settings": dict(emu.settings), "queued_client_events": len(emu.sim.queue),
-        "pending_faults": sum(1 for fault in emu.faults if fault["count"] != 0),
+        "pending_faults": sum(1 for fault in emu.faults if fault["kind"] in ("http_status", "drop") and fault.get("count") != 0),
     }
 
 
