@@ -150,6 +150,7 @@ class SepmClient:
         self._clock = clock
         self.request_count = 0
         self._server_time = None
+        self._own_session = False
         if session is None:
             if not HAS_REQUESTS:
                 raise SepmError("the Python library 'requests' is not installed on the controller")
@@ -193,6 +194,7 @@ class SepmClient:
         if not token:
             raise SepmAuthError("the SEPM answered the login without a token", status=200)
         self._token = token
+        self._own_session = True
         lifetime = reply.get("tokenExpiration")
         if isinstance(lifetime, (int, float)) and lifetime > 0:
             self._token_expires_at = self._clock() + max(0.0, float(lifetime) - TOKEN_EXPIRY_MARGIN)
@@ -207,6 +209,19 @@ class SepmClient:
             finally:
                 self._token = None
                 self._token_expires_at = None
+
+    def keep_session(self):
+        """Leave the session open at close(): its token was handed on (the login module)."""
+        self._own_session = False
+
+    def close(self):
+        """Log out of a session this client opened itself; a token it was given stays valid for others."""
+        if self._own_session:
+            self._own_session = False
+            try:
+                self.logout()
+            except SepmError:
+                pass  # the token expires on its own; a failed logout must not fail the work that was done
 
     def _ensure_token(self):
         expired = self._token_expires_at is not None and self._clock() >= self._token_expires_at

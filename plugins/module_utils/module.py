@@ -50,8 +50,15 @@ class SepmModule(AnsibleModule):
             result = work(self)
         except SepmError as exc:
             details = exc.to_dict()
+            self.close_client()
             self.fail_json(msg=str(exc), **{k: v for k, v in details.items() if v is not None})
         except ValueError as exc:
             # Bad input found after the argument spec (a malformed window, an unknown choice).
+            self.close_client()
             self.fail_json(msg=str(exc))
+        self.close_client()
         self.exit_json(**result)
+
+    def close_client(self):
+        if self._client is not None:
+            self._client.close()

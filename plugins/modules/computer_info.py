@@ -176,16 +176,13 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import
 )
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import normalize_path
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-
-# Up to this many ids are looked up one by one; more are picked out of one bulk listing.
-IDS_LOOKED_UP_SINGLY = 10
-
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import LOOKED_UP_SINGLY
 
 def fetch_records(module):
     client = module.client
     params = module.params
     ids = params["ids"]
-    if ids and len(ids) <= IDS_LOOKED_UP_SINGLY:
+    if ids and len(ids) <= LOOKED_UP_SINGLY:
         records = []
         for computer_id in ids:
             records.extend(client.computers(computer_id=computer_id))

@@ -73,6 +73,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import Se
 
 def log_in(module):
     reply = module.client.login()
+    module.client.keep_session()
     # The action plugin marks this result no_log, so the token reaches register but no log line.
     return {
         "changed": False,

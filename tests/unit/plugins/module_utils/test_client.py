@@ -612,3 +612,33 @@ def test_backoff_delay_honours_retry_after(attempt, base, cap, retry_after, draw
 def test_backoff_delay_default_rng_stays_in_range():
     for attempt in range(1, 12):
         assert 0.0 <= backoff_delay(attempt) <= min(30.0, 0.5 * 2 ** (attempt - 1))
+
+
+# -- closing ------------------------------------------------------------------------------
+
+
+def test_close_logs_out_of_a_session_the_client_opened():
+    client, session, _clock = make_client(auth_ok(), ok(STATS_REPLY), ok(status=204))
+    client.client_version_stats()
+    client.close()
+    assert [call.path for call in session.calls] == ["identity/authenticate", "stats/client/version", "identity/logout"]
+    client.close()
+    assert len(session.calls) == 3
+
+
+def test_close_keeps_a_token_it_was_given_or_handed_on():
+    given, given_session, _clock = make_client(ok(STATS_REPLY), token=TOKEN)
+    given.client_version_stats()
+    given.close()
+    assert [call.path for call in given_session.calls] == ["stats/client/version"]
+    handed_on, handed_session, _clock = make_client(auth_ok())
+    handed_on.login()
+    handed_on.keep_session()
+    handed_on.close()
+    assert [call.path for call in handed_session.calls] == ["identity/authenticate"]
+
+
+def test_a_failed_logout_does_not_fail_the_work():
+    client, _session, _clock = make_client(auth_ok(), ok(STATS_REPLY), error(500, "500", "boom"))
+    client.client_version_stats()
+    client.close()
