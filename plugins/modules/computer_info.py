@@ -178,6 +178,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import no
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import LOOKED_UP_SINGLY
 
+
 def fetch_records(module):
     client = module.client
     params = module.params
