@@ -311,3 +311,22 @@ def test_malformed_window_fails_with_one_line(emulator, rollout):
                   rollout_windows=[{"days": ["sat"], "start": "22:00", "duration": "0m", "timezone": "UTC"}])
     assert run.returncode != 0
     assert "duration must be more than 0" in run.output
+
+
+def test_targets_from_the_sepm_inventory_with_clusters_from_host_variables(emulator, rollout, tmp_path):
+    inventory = tmp_path / "fleet.sepm.yml"
+    inventory.write_text("""plugin: endpoint_ops.sepm.sepm
+compose:
+  ha_cluster: "sepm_name | regex_replace('-N[0-9]+$', '') if sepm_name is regex('-N[0-9]+$') else ''"
+""")
+    window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
+    run = rollout("-i", str(inventory), rollout_targets="my_company_servers_sql", rollout_windows=[window],
+                  rollout_serial=[1, "50%"], rollout_cluster_pattern="^never-matches$")
+    assert run.returncode == 0, run.output[-4000:]
+    result = report(tmp_path)
+    assert result["hosts"] and all(name.startswith("SQL-") for name in result["hosts"])
+    assert {host["state"] for host in result["hosts"].values()} <= {"patched", "compliant"}
+    batches = [set(batch["hosts"]) for batch in result["batches"]]
+    for batch in batches:
+        stems = [name.rsplit("-N", 1)[0] for name in batch]
+        assert len(stems) == len(set(stems)), "two members of one cluster in a batch: %s" % sorted(batch)
