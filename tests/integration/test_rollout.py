@@ -252,16 +252,20 @@ def test_throttling_and_server_errors_change_nothing_in_the_outcome(emulator, ro
     stop = threading.Event()
 
     def bursts():
-        """A burst of errors two seconds after the last one was served, all through the rollout."""
+        """A burst of errors at once, then six seconds after the last one was served, all through the rollout.
+
+        Bursts, not an outage: the quiet time is longer than a client's longest backoff before
+        its fourth attempt (3.5 s), so one request meets at most one burst.
+        """
         kinds = [{"status": 429, "retry_after": 1, "count": 3}, {"status": 503, "count": 3},
                  {"status": 502, "count": 2, "method": "GET"}, {"status": 504, "count": 2, "method": "GET"}]
-        number, quiet_since = 0, None
+        number, quiet_since = 0, -60.0
         while not stop.wait(0.25):
             if emulator.state()["pending_faults"]:
                 quiet_since = None
                 continue
             quiet_since = quiet_since or time.monotonic()
-            if time.monotonic() - quiet_since >= 2:
+            if time.monotonic() - quiet_since >= 6:
                 emulator.add_fault(kind="http_status", **kinds[number % len(kinds)])
                 number, quiet_since = number + 1, None
         served.append(number)
@@ -281,7 +285,7 @@ def test_throttling_and_server_errors_change_nothing_in_the_outcome(emulator, ro
         emulator.clear_faults()
         emulator.settings(throttle=None)
     assert run.returncode == 0, run.output[-4000:]
-    assert served and served[0] >= 4, "the bursts did not reach the rollout"
+    assert served and served[0] >= 2, "the bursts did not reach the rollout"
     result = report(tmp_path)
     assert {host["state"] for host in result["hosts"].values()} <= {"patched", "compliant"}
     assert staged_computers(emulator) == []
