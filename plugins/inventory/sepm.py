@@ -210,6 +210,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import CONNECTION_ENV, client_kwargs
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmClient, SepmError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import normalize_computer
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import split_path
 
 VAR_PREFIX = "sepm_"
 # The normalized computer's keys, in the order a cache row holds them.
@@ -225,7 +226,6 @@ HOSTNAME_SOURCES = {
 }
 DUPLICATES_SHOWN = 10
 _WILDCARDS = re.compile(r"[*?\[]")
-_SEPARATORS = re.compile(r"[\\/]+")
 
 
 def safe_group_name(name):
@@ -238,12 +238,9 @@ def group_name(path, prefix=""):
     return safe_group_name((prefix or "") + path.lower())
 
 
-def split_path(path):
-    return [part.strip() for part in _SEPARATORS.split(str(path).strip()) if part.strip()]
-
-
-class PathFilter:
-    """include/exclude patterns on SEPM group paths; a match on a group covers its whole subtree."""
+class _IncludeExclude:
+    """Include and exclude patterns, remembered per value: wanted when an include matches (or none is given)
+    and no exclude does. Subclasses say how a pattern compiles and matches."""
 
     def __init__(self, include=None, exclude=None):
         self.include = [self._compile(pattern) for pattern in include or ()]
@@ -252,18 +249,37 @@ class PathFilter:
 
     @staticmethod
     def _compile(pattern):
+        raise NotImplementedError
+
+    @staticmethod
+    def _matches(patterns, values):
+        raise NotImplementedError
+
+    def _decide(self, key, values):
+        wanted = not self.include or self._matches(self.include, values)
+        if wanted and self.exclude and self._matches(self.exclude, values):
+            wanted = False
+        self._memo[key] = wanted
+        return wanted
+
+
+class PathFilter(_IncludeExclude):
+    """include/exclude patterns on SEPM group paths; a match on a group covers its whole subtree."""
+
+    @staticmethod
+    def _compile(pattern):
         parts = split_path(pattern)
         if not parts:
             raise ValueError("empty group pattern %r" % (pattern,))
-        full = len(parts) > 1 or bool(_SEPARATORS.search(str(pattern)))
+        full = len(parts) > 1 or "\\" in str(pattern) or "/" in str(pattern)
         return full, "\\".join(parts).lower()
 
     @staticmethod
-    def _matches(patterns, parts):
-        """Does a pattern match this path or one of its ancestors?"""
-        for depth in range(1, len(parts) + 1):
-            path = "\\".join(parts[:depth])
-            name = parts[depth - 1]
+    def _matches(patterns, values):
+        """Does a pattern match this path (``values``: its names, root first) or one of its ancestors?"""
+        for depth in range(1, len(values) + 1):
+            path = "\\".join(values[:depth])
+            name = values[depth - 1]
             for full, pattern in patterns:
                 if fnmatch.fnmatchcase(path if full else name, pattern):
                     return True
@@ -271,25 +287,13 @@ class PathFilter:
 
     def __call__(self, path):
         key = path or ""
-        try:
+        if key in self._memo:
             return self._memo[key]
-        except KeyError:
-            pass
-        parts = [part.lower() for part in split_path(key)]
-        wanted = not self.include or self._matches(self.include, parts)
-        if wanted and self.exclude and self._matches(self.exclude, parts):
-            wanted = False
-        self._memo[key] = wanted
-        return wanted
+        return self._decide(key, [part.lower() for part in split_path(key)])
 
 
-class TextFilter:
+class TextFilter(_IncludeExclude):
     """include/exclude patterns on a few text values: wildcards match the whole value, plain text a substring."""
-
-    def __init__(self, include=None, exclude=None):
-        self.include = [self._compile(pattern) for pattern in include or ()]
-        self.exclude = [self._compile(pattern) for pattern in exclude or ()]
-        self._memo = {}
 
     @staticmethod
     def _compile(pattern):
@@ -301,16 +305,9 @@ class TextFilter:
         return any(fnmatch.fnmatchcase(value, pattern) for pattern in patterns for value in values)
 
     def __call__(self, *values):
-        try:
+        if values in self._memo:
             return self._memo[values]
-        except KeyError:
-            pass
-        lowered = [str(value).lower() for value in values if value]
-        wanted = not self.include or self._matches(self.include, lowered)
-        if wanted and self.exclude and self._matches(self.exclude, lowered):
-            wanted = False
-        self._memo[values] = wanted
-        return wanted
+        return self._decide(values, [str(value).lower() for value in values if value])
 
 
 def fqdn_of(name, domain):
@@ -493,7 +490,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def fetch(self):
         """``(rows, groups)`` straight from the SEPM: every computer (one pass) and every group path."""
         client = self._client()
-        logged_in = not self.get_option("sepm_token")
         try:
             groups = [record.get("fullPathName") for record in client.groups()]
             groups = [path for path in groups if path]
@@ -502,11 +498,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 computer = normalize_computer(record)
                 rows.append([computer[field] for field in FIELDS])
         finally:
-            if logged_in and client.token:
-                try:
-                    client.logout()
-                except SepmError:
-                    pass
+            client.close()
             self.request_count += client.request_count
         return rows, groups
 

@@ -12,6 +12,14 @@ SEPARATOR = "\\"
 ROOT = "My Company"
 
 
+_SEPARATORS = re.compile(r"[\\/]+")
+
+
+def split_path(path):
+    """The names along a group path; ``/`` and runs of backslashes separate, empty parts are dropped."""
+    return [part.strip() for part in _SEPARATORS.split(str(path or "").strip()) if part.strip()]
+
+
 def normalize_path(path):
     """``My Company\\Servers`` with single separators and no stray spaces.
 
@@ -20,7 +28,7 @@ def normalize_path(path):
     """
     if not path or not str(path).strip():
         raise ValueError("a group path must not be empty")
-    parts = [part.strip() for part in re.split(r"[\\/]+", str(path).strip())]
+    parts = [part.strip() for part in _SEPARATORS.split(str(path).strip())]
     if any(not part for part in parts):
         raise ValueError("group path '%s' has an empty part" % path)
     return SEPARATOR.join(parts)

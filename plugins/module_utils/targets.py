@@ -20,6 +20,24 @@ def _index(computers, key, fold_case=False):
     return index
 
 
+def fetch_records(client, names=(), ids=(), hardware_keys=()):
+    """Raw records that may match the names, ids and hardware keys: one query each for a few, one bulk listing for more.
+
+    The caller still picks the exact matches (a name query is a pattern, a bulk listing is everything).
+    """
+    names, ids, hardware_keys = list(names or ()), list(ids or ()), list(hardware_keys or ())
+    if len(names) + len(ids) + len(hardware_keys) > LOOKED_UP_SINGLY:
+        return client.computers()
+    fetched = []
+    for name in names:
+        fetched.extend(client.computers(name=name))
+    for computer_id in ids:
+        fetched.extend(client.computers(computer_id=computer_id))
+    for hardware_key in hardware_keys:
+        fetched.extend(client.computers(hardware_key=hardware_key))
+    return fetched
+
+
 def resolve_computers(client, names=(), ids=(), hardware_keys=()):
     """Normalized computers for every name, id and hardware key; one clear error for any not found.
 
@@ -27,19 +45,9 @@ def resolve_computers(client, names=(), ids=(), hardware_keys=()):
     wrong one of two clones is worse than stopping.
     """
     names, ids, hardware_keys = list(names or ()), list(ids or ()), list(hardware_keys or ())
-    wanted = len(names) + len(ids) + len(hardware_keys)
-    if not wanted:
+    if not (names or ids or hardware_keys):
         return []
-    if wanted <= LOOKED_UP_SINGLY:
-        fetched = []
-        for name in names:
-            fetched.extend(client.computers(name=name))
-        for computer_id in ids:
-            fetched.extend(client.computers(computer_id=computer_id))
-        for hardware_key in hardware_keys:
-            fetched.extend(client.computers(hardware_key=hardware_key))
-    else:
-        fetched = client.computers()
+    fetched = fetch_records(client, names, ids, hardware_keys)
     computers = [normalize_computer(record) for record in fetched]
     by_name = _index(computers, "name", fold_case=True)
     by_id = _index(computers, "id")

@@ -176,18 +176,14 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import
 )
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import normalize_path
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import LOOKED_UP_SINGLY
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import LOOKED_UP_SINGLY, fetch_records
 
 
-def fetch_records(module):
+def read_records(module):
     client = module.client
     params = module.params
-    ids = params["ids"]
-    if ids and len(ids) <= LOOKED_UP_SINGLY:
-        records = []
-        for computer_id in ids:
-            records.extend(client.computers(computer_id=computer_id))
-        return records
+    if params["ids"] and len(params["ids"]) <= LOOKED_UP_SINGLY:
+        return fetch_records(client, ids=params["ids"])
     group_id = None
     if params["group"]:
         # Resolved even with include_subgroups: an unknown group is an error, not an empty answer.
@@ -204,7 +200,7 @@ def query(module):
         ids=params["ids"], online=params["online"], reboot_required=params["reboot_required"],
         version_below=params["version_below"],
     )
-    selected = [computer for computer in map(normalize_computer, fetch_records(module)) if computer_filter(computer)]
+    selected = [computer for computer in map(normalize_computer, read_records(module)) if computer_filter(computer)]
     selected.sort(key=lambda computer: (computer["name"] or "").lower())
     return {
         "changed": False,

@@ -112,18 +112,14 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import plan_rollout
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import home_of, iso
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import LOOKED_UP_SINGLY
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import fetch_records
 
 
 def read_targets(client, names):
-    """Records of the named computers by lower-case name: one bulk listing unless there are only a few."""
-    if len(names) <= LOOKED_UP_SINGLY:
-        records = [record for name in names for record in client.computers(name=name)]
-    else:
-        records = client.computers()
+    """Normalized computers by lower-case name, every match of each name (duplicates are the caller's to judge)."""
     wanted = {name.lower() for name in names}
     found = {}
-    for record in records:
+    for record in fetch_records(client, names=names):
         computer = normalize_computer(record)
         if (computer["name"] or "").lower() in wanted:
             found.setdefault(computer["name"].lower(), []).append(computer)
