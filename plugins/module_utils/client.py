@@ -149,6 +149,7 @@ class SepmClient:
         self._sleep = sleep
         self._clock = clock
         self.request_count = 0
+        self._retries = {}
         self._server_time = None
         self._own_session = False
         if session is None:
@@ -357,11 +358,21 @@ class SepmClient:
             error.message = "%s (gave up after %d attempts in %.1fs)" % (error.message, attempt, elapsed)
             raise error
         delay = backoff_delay(attempt, self.backoff_base, self.backoff_cap, retry_after)
+        kind = str(error.status or "connection")
+        self._retries[kind] = self._retries.get(kind, 0) + 1
         if elapsed + delay > self.deadline:
             error.message = "%s (gave up after %d attempts: the %.0fs deadline would pass)" % (
                 error.message, attempt, self.deadline)
             raise error
         self._sleep(delay)
+
+    def take_retry_summary(self):
+        """Retries since the last call, in one phrase (``"SEPM busy: 12 retries (429 x9, 503 x3)"``), then forgotten."""
+        if not self._retries:
+            return ""
+        counts, self._retries = self._retries, {}
+        return "SEPM busy: %d retries (%s)" % (sum(counts.values()), ", ".join(
+            "%s x%d" % (kind, count) for kind, count in sorted(counts.items())))
 
     def _error_from(self, response, method, path):
         status = response.status_code

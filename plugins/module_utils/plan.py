@@ -18,8 +18,10 @@ Preflight (``classify``) takes a host out of the batches, with a state and a rea
 order: already at the target (``compliant``), not a Windows client, a release different from
 the SEPM's, offline (only with ``offline="skip"``; with ``"wait"`` an offline host is batched).
 
-A host whose HA cluster has another member offline is ``skipped`` too: restarting it could
-take the whole cluster down.
+An HA cluster's members that are offline count as down whatever their own state (compliant,
+skipped or batched): at most ``max_unavailable_per_cluster`` members may be down at once, so
+the members down already take that room first, and a cluster with none left is held back
+(``skipped``): restarting any member could take the whole cluster down.
 
 ``plan_rollout`` keeps the input order (a canary listed first goes first) and puts at most
 ``max_unavailable_per_cluster`` members of one cluster in a batch: a member that does not
@@ -140,21 +142,35 @@ class Plan:
         }
 
 
-def _hold_clusters_with_a_member_down(queue, hosts, accounted):
-    """Take out the members of a cluster whose other member is offline: restarting them takes the cluster down."""
+def _cluster_capacity(queue, hosts, accounted, max_unavailable_per_cluster):
+    """How many members of each cluster may be down at once, after the members already down.
+
+    A member counts as down when it is offline, whatever its rollout state: an offline
+    member that is already patched (compliant) or not a patch target (skipped) is still not
+    serving. A cluster with no room left is held back entirely: its queued members are
+    accounted ``skipped`` and leave the queue.
+    """
     down = {}
     for host in hosts:
         cluster = host.get("cluster")
-        if cluster and accounted.get(host["name"], (None, ""))[1] == "offline":
-            down.setdefault(cluster, host["name"])
-    kept = []
+        if cluster and not host.get("online"):
+            down.setdefault(cluster, []).append(host["name"])
+    queued = {name for name, _cluster in queue}
+    capacity, kept = {}, []
     for name, cluster in queue:
-        if cluster in down:
-            accounted[name] = ("skipped", "HA partner %s is offline: restarting this member could take cluster %s down"
-                               % (down[cluster], cluster))
-        else:
+        if cluster is None:
             kept.append((name, cluster))
-    return kept
+            continue
+        # A queued offline member (offline="wait") is down already: it takes no further room.
+        others_down = [member for member in down.get(cluster, []) if member != name and member not in queued]
+        room = max_unavailable_per_cluster - len(others_down)
+        if room <= 0:
+            accounted[name] = ("skipped", "HA partner %s is offline: restarting this member could take cluster %s down"
+                               % (others_down[0], cluster))
+            continue
+        capacity[cluster] = min(capacity.get(cluster, room), room)
+        kept.append((name, cluster))
+    return kept, capacity
 
 
 def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), max_unavailable_per_cluster=1, offline="skip"):
@@ -177,7 +193,7 @@ def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), 
             queue.append((name, host.get("cluster") or None))
         else:
             accounted[name] = outcome
-    queue = _hold_clusters_with_a_member_down(queue, hosts, accounted)
+    queue, capacity = _cluster_capacity(queue, hosts, accounted, max_unavailable_per_cluster)
     batch_sizes(serial, len(queue))  # validates serial, even when nothing is left to batch
     nominal = _nominal_sizes(serial, len(queue))
     batches = []
@@ -185,7 +201,7 @@ def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), 
         size = min(next(nominal), len(queue))
         batch, waiting, per_cluster = [], [], {}
         for name, cluster in queue:
-            if len(batch) < size and (cluster is None or per_cluster.get(cluster, 0) < max_unavailable_per_cluster):
+            if len(batch) < size and (cluster is None or per_cluster.get(cluster, 0) < capacity[cluster]):
                 batch.append(name)
                 if cluster is not None:
                     per_cluster[cluster] = per_cluster.get(cluster, 0) + 1

@@ -11,228 +11,86 @@ module: rollout_batch
 short_description: Patch one batch of SEP clients through the SEPM - stage, deliver, restart in the window, verify, return home
 version_added: 0.1.0
 description:
-  - Runs one batch of a rollout planned by M(endpoint_ops.sepm.rollout_plan), the liveupdate way.
-  - B(Gate) - the maintenance window must be open with at least O(cutoff) seconds left, or
-    nothing is done and every computer is C(deferred).
-  - B(Stage) - moves the batch, in one request, into a C(Patch Staging) child of each computer's
-    own group. A staging group is created on demand with inheritance off and its parent's
-    policies, and gets O(allow_policy) (a LiveUpdate Settings policy that allows client patches)
-    at every location; the computers keep their security policies.
-  - B(Deliver) - waits until every client runs the staging group's policy (its C(profileSerialNo)
-    equals the group's C(policySerialNumber)), then sends one C(updatecontent) command and waits
-    until each has the patch pending a restart, or installed.
-  - B(Restart) - only when the whole restart still fits in the window; one C(restart) command for
-    the computers that need it (O(restart)); waits until each is back online at the target version.
+  - Runs on the controller (an action plugin) and runs one batch of a run planned by
+    M(endpoint_ops.sepm.rollout_plan), the liveupdate way, with one progress line per step while it runs
+    (batch, step, done / failed / waiting, time left in the window; retries of a busy SEPM in one line).
+  - B(Gate) - the maintenance window must be open with at least the cutoff left, or nothing starts and
+    every computer is C(deferred); the run then stops and succeeds, and the next run goes on.
+  - B(Stage) - moves the batch, in one request, into a C(Patch Staging) child of each computer's own group.
+    A staging group is created on demand with inheritance off; at every use its security policies are made
+    equal to its parent's, it gets the allowing LiveUpdate policy at every location, and its SEPM restart
+    schedule is off, so the SEPM never restarts a staged computer on its own.
+  - B(Deliver) - waits until every client runs the staging group's policy (its C(profileSerialNo) equals
+    the group's C(policySerialNumber)), then sends one C(updatecontent) and waits until each has the patch
+    pending a restart, or installed.
+  - B(Restart) - only when the whole restart still fits in the window; one C(restart) command for the
+    computers that need it; waits until each is back online at the target version.
   - B(Return) - moves every computer back to its own group, failed ones included.
-  - Each computer ends C(patched), C(failed) (with the reason) or C(deferred) (with the reason).
-  - Computers of an interrupted run (found in a staging group) go through the same steps; the
-    ones already done are only verified and moved home.
+  - B(Pipelining) - while this batch restarts, the next batch is staged and its patch delivered, never
+    restarted; the next task restarts it. If the run stops first, those computers go home C(deferred)
+    with "patch delivered, restart pending"; a killed controller leaves them staged for the next run.
+  - B(Rules) - members of an HA cluster another member of which failed are held back (C(skipped)); the run
+    stops when more than the failure budget failed, or more than the batch percentage of a batch; after a
+    stop the batches not started end C(skipped) (failures, the run fails) or C(deferred) (window closed).
+  - In check mode the gate and the preflight run for real and nothing is written.
 author:
   - endpoint_ops maintainers (@endpoint-ops)
 extends_documentation_fragment:
   - endpoint_ops.sepm.connection
   - endpoint_ops.sepm.attributes
 options:
-  computers:
+  rollout:
     description:
-      - The batch, as M(endpoint_ops.sepm.rollout_plan) returns them in RV(endpoint_ops.sepm.rollout_plan#module:computers)
-        (each needs C(name), C(id), C(hardware_key), C(group) and C(agent_version)).
-    type: list
-    elements: dict
+      - The run's state, the fact C(sepm_rollout) that M(endpoint_ops.sepm.rollout_plan) set (and each batch updates).
+    type: dict
     required: true
-  target_version:
+  batch:
     description:
-      - The client version the batch must reach.
+      - The batch to run - its number from 1, or C(resume) for computers an interrupted run left staged.
     type: str
     required: true
-  allow_policy:
-    description:
-      - Name or id of the LiveUpdate Settings policy that allows client patches, assigned to the staging groups.
-    type: str
-    required: true
-  staging_group:
-    description:
-      - Name of the staging child group.
-    type: str
-    default: Patch Staging
-  windows:
-    description:
-      - Maintenance windows (see the rollout role); none means no window restricts the batch.
-    type: list
-    elements: dict
-    default: []
-  cutoff:
-    description:
-      - Seconds that must be left in the window before the batch starts. Defaults to the sum of the three timeouts.
-    type: int
-  clock:
-    description:
-      - V(sepm) measures windows and timeouts on the SEPM's clock (the Date of its replies), the clock its
-        restarts happen on; V(controller) on this machine's.
-    type: str
-    choices: [sepm, controller]
-    default: sepm
-  restart:
-    description:
-      - V(if_needed) restarts computers with a restart pending, V(always) every computer of the batch,
-        V(never) none (they end C(deferred) with the patch waiting for a restart).
-    type: str
-    choices: [if_needed, always, never]
-    default: if_needed
-  restart_prompt:
-    description:
-      - Let users postpone the restart.
-    type: bool
-    default: false
-  restart_message:
-    description:
-      - Message shown to users before the restart.
-    type: str
-    default: Symantec Endpoint Protection client patch - restarting within the maintenance window
-  policy_timeout:
-    description:
-      - Seconds to wait until every client runs the staging group's policy (about two heartbeats).
-    type: int
-    default: 900
-  delivery_timeout:
-    description:
-      - Seconds to wait for LiveUpdate to deliver the patch.
-    type: int
-    default: 3600
-  restart_timeout:
-    description:
-      - Seconds to wait for a computer to come back at the target version after its restart.
-    type: int
-    default: 1800
-  poll_interval:
-    description:
-      - Seconds between status reads.
-    type: float
-    default: 30
 notes:
-  - In check mode nothing is moved, sent or restarted; the result says what would happen.
+  - Runs on the controller as an action plugin; the module file holds its documentation.
 '''
 
 EXAMPLES = r'''
-- name: Patch one batch
+- name: Run every batch of the plan
   endpoint_ops.sepm.rollout_batch:
-    computers: "{{ batch_names | map('extract', plan.computers) | list }}"
-    target_version: "{{ plan_target }}"
-    allow_policy: LiveUpdate - Client Patches Allowed
-    windows:
-      - days: [sat, sun]
-        start: "22:00"
-        duration: 6h
-        timezone: Europe/Berlin
-  register: batch
+    rollout: "{{ ansible_facts.sepm_rollout }}"
+    batch: "{{ item }}"
+  loop: "{{ ansible_facts.sepm_rollout.labels }}"
 '''
 
 RETURN = r'''
-hosts:
-  description: What became of each computer, by name.
+batch:
+  description: The batch's entry in the run's log - its computers, start, end, step times, failed and deferred counts.
   returned: success
   type: dict
-  sample:
-    SQL-01-N1:
-      state: patched
-      reason: ""
-      version_before: 14.3.10148.9000
-      version_after: 14.3.10148.9100
-      steps: {"staged": "2026-11-28T22:00:04+00:00", "delivered": "2026-11-28T22:09:40+00:00", "returned": "2026-11-28T22:16:02+00:00"}
-gated:
-  description: True when the window did not allow the batch to start; nothing was changed.
-  returned: success
-  type: bool
-started:
-  description: When the batch started (ISO 8601, on the chosen clock).
+stopped:
+  description: Why the run stops after this batch, or null.
   returned: success
   type: str
-finished:
-  description: When the batch finished.
+ansible_facts:
+  description: The run's state after the batch.
   returned: success
-  type: str
-steps:
-  description: When each step of the batch finished.
-  returned: success
-  type: dict
+  type: complex
+  contains:
+    sepm_rollout:
+      description: The run's state, with C(results) (every computer's C(state), C(reason), C(batch), versions before
+        and after, step times), C(totals), C(stop) and C(run_failed).
+      type: dict
 '''
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.policies import find_policy
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import Batch, Clock, Options, iso
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import is_open, parse_windows, time_left
+from ansible.module_utils.basic import AnsibleModule
 
-REQUIRED_KEYS = ("name", "id", "hardware_key", "group")
-
-
-def options_from(module, allow_policy_id, windows):
-    params = module.params
-    return Options(
-        target_version=params["target_version"], allow_policy_id=allow_policy_id, windows=windows,
-        cutoff=params["cutoff"], restart=params["restart"], restart_prompt=params["restart_prompt"],
-        restart_message=params["restart_message"], policy_timeout=params["policy_timeout"],
-        delivery_timeout=params["delivery_timeout"], restart_timeout=params["restart_timeout"],
-        poll_interval=params["poll_interval"], staging_name=params["staging_group"],
-    )
-
-
-def preview(module, batch):
-    """Check mode: what the batch would do, from the gate alone; nothing changes."""
-    clock = batch.clock.now(refresh=True)
-    windows = batch.options.windows
-    open_now = not windows or (is_open(windows, clock) and time_left(windows, clock).total_seconds() >= batch.options.cutoff)
-    state, reason = ("patched", "would be staged, updated and restarted as needed") if open_now else \
-        ("deferred", "maintenance window closed or closing")
-    for name in batch.hosts:
-        batch.hosts[name].update(state=state, reason=reason)
-    return {"changed": open_now, "hosts": batch.hosts, "gated": not open_now, "started": iso(clock),
-            "finished": iso(clock), "steps": {}}
-
-
-def run_batch(module):
-    client = module.client
-    params = module.params
-    windows = parse_windows(params["windows"]) if params["windows"] else []
-    for computer in params["computers"]:
-        missing = [key for key in REQUIRED_KEYS if not computer.get(key)]
-        if missing:
-            raise ValueError("computer %s lacks %s: pass the computers rollout_plan returned" % (
-                computer.get("name", "?"), ", ".join(missing)))
-    allow = find_policy(client.policy_summaries("lu"), params["allow_policy"], "lu")
-    batch = Batch(client, params["computers"], options_from(module, allow["id"], windows), Clock(client, params["clock"]))
-    if module.check_mode:
-        return preview(module, batch)
-    result = batch.run()
-    if module._diff:
-        result["diff"] = {
-            "before": {name: host["version_before"] for name, host in result["hosts"].items()},
-            "after": {name: host["version_after"] for name, host in result["hosts"].items()},
-        }
-    return result
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import BATCH_OPTIONS
 
 
 def main():
-    module = SepmModule(
-        argument_spec_extra=dict(
-            computers=dict(type="list", elements="dict", required=True),
-            target_version=dict(type="str", required=True),
-            allow_policy=dict(type="str", required=True),
-            staging_group=dict(type="str", default="Patch Staging"),
-            windows=dict(type="list", elements="dict", default=[]),
-            cutoff=dict(type="int"),
-            clock=dict(type="str", choices=["sepm", "controller"], default="sepm"),
-            restart=dict(type="str", choices=["if_needed", "always", "never"], default="if_needed"),
-            restart_prompt=dict(type="bool", default=False),
-            restart_message=dict(type="str",
-                                 default="Symantec Endpoint Protection client patch - restarting within the maintenance window"),
-            policy_timeout=dict(type="int", default=900),
-            delivery_timeout=dict(type="int", default=3600),
-            restart_timeout=dict(type="int", default=1800),
-            poll_interval=dict(type="float", default=30),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(run_batch)
+    module = AnsibleModule(argument_spec=argument_spec(**BATCH_OPTIONS), supports_check_mode=True)
+    module.fail_json(msg="endpoint_ops.sepm.rollout_batch runs on the controller through its action plugin; "
+                         "call it as a task of a play on the controller")
 
 
 if __name__ == "__main__":

@@ -8,49 +8,68 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 ---
 module: rollout_plan
-short_description: Plan a SEP client patch rollout - preflight, batches, HA clusters and computers left staged
+short_description: Plan a SEP client patch rollout - targets, preflight, batches, HA clusters, computers left staged
 version_added: 0.1.0
 description:
-  - Reads the target computers from the SEPM in bulk and splits them into batches with Ansible
-    C(serial) semantics (the last size repeating; percentages round down, at least 1).
-  - Puts at most O(max_unavailable_per_cluster) members of one HA cluster in a batch, so members
-    of a cluster restart in different batches. A cluster with a member offline is held back.
-  - Preflight, per computer - already at the target version (C(compliant)), not a Windows client,
-    a release other than the SEPM's (clients take patches from the SEPM only in its own release),
-    offline (with O(offline=skip)) - leaves it out of the batches with a state and a reason.
-  - Computers found in a staging group come from an interrupted run; they are returned in
-    RV(resume), to be finished and moved home before new batches start.
-  - Reads only; the M(endpoint_ops.sepm.rollout_batch) module does the work.
+  - Runs on the controller (an action plugin) and plans a run for M(endpoint_ops.sepm.rollout_batch).
+    The plan, with every option of the run, comes back as the fact C(sepm_rollout), which each batch
+    task takes and returns updated.
+  - B(Targets) - the hosts of the inventory pattern O(targets) (their C(sepm_name) host variable, else
+    the inventory name) and the computers of the SEPM groups O(groups) and their subgroups, each once.
+    HA clusters come from the host variable O(cluster_var), else from the name and O(cluster_pattern).
+  - B(Target version) - O(target_version), else the newest Windows client patch of the SEPM's own
+    release that the SEPM's critical events announce.
+  - B(Batches) - Ansible C(serial) semantics (the last size repeating; percentages round down, at
+    least 1). At most O(max_unavailable_per_cluster) members of one HA cluster are down at once;
+    members already offline count as down whatever their own state, and a cluster with no room
+    left is held back (C(skipped)).
+  - B(Preflight) - already at the target version (C(compliant)), not a Windows client, a release
+    other than the SEPM's (clients take patches from the SEPM only in its own release), offline
+    (with O(offline=skip)): left out of the batches with a state and a reason.
+  - Computers found in a staging group come from an interrupted run; they form the C(resume)
+    batch, finished and moved home before new batches start.
+  - Every option is checked before anything is read or written; a bad one fails in one line.
+  - Reads only.
 author:
   - endpoint_ops maintainers (@endpoint-ops)
 extends_documentation_fragment:
   - endpoint_ops.sepm.connection
   - endpoint_ops.sepm.attributes.info_module
 options:
-  computers:
+  targets:
     description:
-      - Names of the target computers, in the order to patch them (a canary first).
+      - An inventory pattern naming the target hosts, in the order to patch them (a canary first).
+    type: str
+    default: ""
+  groups:
+    description:
+      - SEPM group paths whose computers (and their subgroups' computers) are targets.
     type: list
     elements: str
-    required: true
+    default: []
+  cluster_var:
+    description:
+      - Host variable that names a host's HA cluster.
+    type: str
+    default: ha_cluster
+  cluster_pattern:
+    description:
+      - Regular expression on the computer name for hosts without O(cluster_var); its first group is the cluster.
+    type: str
+    default: '^(.+)-N\d+$'
   target_version:
     description:
-      - The client version to reach, for example C(14.3.10148.9100).
+      - The client version to reach, for example C(14.3.10148.9100); empty takes the newest patch the SEPM has.
     type: str
-    required: true
+    default: ""
   serial:
     description:
       - Batch sizes, as Ansible's C(serial) - an int, a percentage such as C(10%), or a list of them.
     type: raw
     default: [1, "10%", "25%"]
-  clusters:
-    description:
-      - HA cluster of each computer that belongs to one, by computer name.
-    type: dict
-    default: {}
   max_unavailable_per_cluster:
     description:
-      - How many members of one HA cluster may be in one batch.
+      - How many members of one HA cluster may be down at once.
     type: int
     default: 1
   offline:
@@ -59,123 +78,142 @@ options:
     type: str
     choices: [skip, wait]
     default: skip
+  allow_policy:
+    description:
+      - Name or id of the LiveUpdate Settings policy that allows client patches, assigned to the staging groups.
+    type: str
+    default: LiveUpdate - Client Patches Allowed
   staging_group:
     description:
-      - Name of the staging groups the rollout uses.
+      - Name of the staging child group (one name, no separator).
     type: str
     default: Patch Staging
+  windows:
+    description:
+      - Maintenance windows (see the rollout role). Required unless O(ignore_windows=true).
+    type: list
+    elements: dict
+    default: []
+  ignore_windows:
+    description:
+      - Run without a window; batches and restarts may then happen at any time.
+    type: bool
+    default: false
+  cutoff:
+    description:
+      - Seconds that must be left in the window before a batch starts; 0 is the sum of the three timeouts.
+    type: int
+    default: 0
+  clock:
+    description:
+      - V(sepm) measures windows and timeouts on the SEPM's clock (the Date of its replies), the clock its
+        restarts happen on; V(controller) on this machine's.
+    type: str
+    choices: [sepm, controller]
+    default: sepm
+  restart:
+    description:
+      - V(if_needed) restarts computers with a restart pending, V(always) every computer of a batch,
+        V(never) none (they end C(deferred) with "patch delivered, restart pending"; the run goes on).
+    type: str
+    choices: [if_needed, always, never]
+    default: if_needed
+  restart_prompt:
+    description:
+      - Let users postpone the restart.
+    type: bool
+    default: false
+  restart_message:
+    description:
+      - Message shown to users before the restart.
+    type: str
+    default: Symantec Endpoint Protection client patch - restarting within the maintenance window
+  policy_timeout:
+    description:
+      - Seconds to wait until every client runs the staging group's policy (about two heartbeats), 1 to 604800.
+    type: int
+    default: 900
+  delivery_timeout:
+    description:
+      - Seconds to wait for LiveUpdate to deliver the patch, 1 to 604800.
+    type: int
+    default: 3600
+  restart_timeout:
+    description:
+      - Seconds to wait for a computer to come back at the target version after its restart, 1 to 604800.
+    type: int
+    default: 1800
+  poll_interval:
+    description:
+      - Seconds between two readings of the SEPM while a batch waits (0.01 to 3600).
+    type: float
+    default: 30
+  failure_budget:
+    description:
+      - The run stops when MORE than this many computers failed.
+    type: int
+    default: 5
+  max_fail_percentage:
+    description:
+      - The run stops when MORE than this percentage of a batch failed.
+    type: float
+    default: 20
+  variable_prefix:
+    description:
+      - Error messages name each option with this prefix, so a role's user reads the variable they set
+        (the rollout role passes C(rollout_)).
+    type: str
+    default: ""
+notes:
+  - Runs on the controller as an action plugin; the module file holds its documentation.
 '''
 
 EXAMPLES = r'''
-- name: Plan the rollout of the newest patch to the SQL servers, canary first
+- name: Plan a rollout to the SQL servers
   endpoint_ops.sepm.rollout_plan:
-    computers: "{{ groups['sepm_my_company_servers_sql'] }}"
-    target_version: 14.3.10148.9100
+    groups: ['My Company\Servers\SQL']
+    windows:
+      - {days: [sat], start: "22:00", duration: 6h, timezone: Europe/Berlin}
     serial: [1, "50%"]
-    clusters: "{{ dict(groups['sepm_my_company_servers_sql'] | zip(groups['sepm_my_company_servers_sql']
-                  | map('extract', hostvars, 'ha_cluster'))) }}"
   register: plan
 '''
 
 RETURN = r'''
-batches:
-  description: The batches, each a list of computer names.
-  returned: success
-  type: list
-  elements: list
-  sample: [["SQL-01-N1"], ["SQL-03-N1", "FS-02-N1"], ["SQL-01-N2", "SQL-03-N2", "FS-02-N2"]]
-accounted:
-  description: Computers left out of the batches, with their state (C(compliant) or C(skipped)) and the reason.
-  returned: success
-  type: dict
-  sample: {"LNX-APP-01": {"state": "skipped", "reason": "not a Windows client"}}
-resume:
-  description: Computers found in a staging group, left there by an interrupted run.
+plan:
+  description: Lines that show the plan to an operator.
   returned: success
   type: list
   elements: str
-computers:
-  description: What the SEPM says of each target computer now (the keys of M(endpoint_ops.sepm.computer_info)), with its C(cluster) and C(home) group.
+batches:
+  description: The computer names of each batch, in order.
   returned: success
-  type: dict
-sepm_version:
-  description: The SEPM's version.
+  type: list
+  elements: list
+resume:
+  description: Computers an interrupted run left in a staging group; they are finished first.
   returned: success
-  type: str
-sepm_time:
-  description: The SEPM's clock when the plan was made (ISO 8601, UTC).
+  type: list
+  elements: str
+ansible_facts:
+  description: The run's state.
   returned: success
-  type: str
+  type: complex
+  contains:
+    sepm_rollout:
+      description: The plan, the options of the run and every computer's state so far; pass it to M(endpoint_ops.sepm.rollout_batch).
+      type: dict
 '''
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import normalize_computer
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import plan_rollout
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import home_of, iso
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import fetch_records
+from ansible.module_utils.basic import AnsibleModule
 
-
-def read_targets(client, names):
-    """Normalized computers by lower-case name, every match of each name (duplicates are the caller's to judge)."""
-    wanted = {name.lower() for name in names}
-    found = {}
-    for record in fetch_records(client, names=names):
-        computer = normalize_computer(record)
-        if (computer["name"] or "").lower() in wanted:
-            found.setdefault(computer["name"].lower(), []).append(computer)
-    return found
-
-
-def plan(module):
-    client = module.client
-    params = module.params
-    names = list(dict.fromkeys(params["computers"]))
-    found = read_targets(client, names)
-    sepm_version = (client.version() or {}).get("version")
-    accounted, computers, resume, hosts = {}, {}, [], []
-    for name in names:
-        matches = found.get(name.lower(), [])
-        if len(matches) != 1:
-            accounted[name] = {"state": "skipped", "reason": "not found in the SEPM" if not matches else
-                               "%d SEPM computers have this name" % len(matches)}
-            continue
-        computer = dict(matches[0], cluster=params["clusters"].get(name),
-                        home=home_of(matches[0]["group"], params["staging_group"]))
-        computers[name] = computer
-        if computer["home"] != computer["group"]:
-            resume.append(name)
-        else:
-            hosts.append(dict(computer, name=name))
-    rollout = plan_rollout(hosts, params["target_version"], sepm_version, params["serial"],
-                           params["max_unavailable_per_cluster"], params["offline"]).to_dict()
-    accounted.update(rollout["accounted"])
-    for name, entry in accounted.items():
-        entry["version_before"] = entry["version_after"] = (computers.get(name) or {}).get("agent_version")
-    return {
-        "changed": False,
-        "batches": rollout["batches"],
-        "accounted": accounted,
-        "resume": resume,
-        "computers": computers,
-        "sepm_version": sepm_version,
-        "sepm_time": iso(client.server_time()),
-    }
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import PLAN_OPTIONS
 
 
 def main():
-    module = SepmModule(
-        argument_spec_extra=dict(
-            computers=dict(type="list", elements="str", required=True),
-            target_version=dict(type="str", required=True),
-            serial=dict(type="raw", default=[1, "10%", "25%"]),
-            clusters=dict(type="dict", default={}),
-            max_unavailable_per_cluster=dict(type="int", default=1),
-            offline=dict(type="str", choices=["skip", "wait"], default="skip"),
-            staging_group=dict(type="str", default="Patch Staging"),
-        ),
-        supports_check_mode=True,
-    )
-    module.run(plan)
+    module = AnsibleModule(argument_spec=argument_spec(**PLAN_OPTIONS), supports_check_mode=True)
+    module.fail_json(msg="endpoint_ops.sepm.rollout_plan runs on the controller through its action plugin; "
+                         "call it as a task of a play on the controller")
 
 
 if __name__ == "__main__":

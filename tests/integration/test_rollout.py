@@ -334,3 +334,121 @@ compose:
     for batch in batches:
         stems = [name.rsplit("-N", 1)[0] for name in batch]
         assert len(stems) == len(set(stems)), "two members of one cluster in a batch: %s" % sorted(batch)
+
+
+# ---------------------------------------------------------------------------------------------
+# the engine in Python: pipelined batches, restarts never, HA availability, logout
+
+
+def computer_events(emulator, kind, since=0):
+    return [event for event in emulator.events(since=since)["events"] if event["kind"] == kind]
+
+
+def batch_of(result, name):
+    return str(result["hosts"][name]["batch"])
+
+
+def test_the_next_batch_is_delivered_while_this_one_restarts_and_never_restarted_early(emulator, rollout, tmp_path):
+    window, opens, closes = window_with(emulator, minutes_left=24 * 60 - 30, duration_minutes=24 * 60)
+    seq = emulator.events()["last_seq"]
+    run = rollout(rollout_groups=["My Company\\Workstations"], rollout_windows=[window], rollout_serial=[10])
+    assert run.returncode == 0, run.output[-4000:]
+    result = report(tmp_path)
+    assert {host["state"] for host in result["hosts"].values()} <= {"patched", "compliant"}
+    assert "batch 2 of" in run.output and "restart sent to" in run.output, "progress lines while batches run"
+    batches = [b for b in result["batches"] if b["batch"] not in ("resume",)]
+    assert len(batches) >= 3
+    restarts_by_batch, updates = {}, {}
+    for event in emulator.events(since=seq)["events"]:
+        name = event.get("computer")
+        if name in result["hosts"] and event["kind"] in ("restart_begin", "restart_end"):
+            restarts_by_batch.setdefault(batch_of(result, name), []).append((event["kind"], event["time_ms"]))
+        if event["kind"] == "patch_staged" and name in result["hosts"]:
+            updates.setdefault(batch_of(result, name), []).append(event["time_ms"])
+    overlapped = 0
+    for number in range(1, len(batches)):
+        this, following = str(number), str(number + 1)
+        if this not in restarts_by_batch or following not in updates:
+            continue
+        last_restart_end = max(t for kind, t in restarts_by_batch[this] if kind == "restart_end")
+        first_restart_next = min((t for kind, t in restarts_by_batch.get(following, []) if kind == "restart_begin"), default=None)
+        overlapped += min(updates[following]) < last_restart_end
+        if first_restart_next is not None:
+            assert first_restart_next >= last_restart_end, "batch %s restarted while batch %s was still down" % (following, this)
+    assert overlapped >= 1, "no batch took its patch while the one before it restarted"
+    assert_restarts_inside(restarts(emulator), opens, closes)
+    assert staged_computers(emulator) == []
+
+
+def test_a_stop_sends_the_pre_delivered_batch_home_unrestarted(emulator, rollout, tmp_path):
+    api = SepmApi(emulator)
+    api.login()
+    group = api.ok("GET", "groups", params={"fullPathName": WORKSTATIONS})["content"][0]
+    names = sorted(c["computerName"] for c in api.ok("GET", "groups/%s/computers" % group["id"], params={"pageSize": 1000})["content"]
+                   if c["agentVersion"] != PATCH)
+    emulator.add_fault(kind="never_back", computers=names[:3])
+    window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
+    seq = emulator.events()["last_seq"]
+    run = rollout(rollout_targets="", rollout_groups=[WORKSTATIONS], rollout_windows=[window], rollout_serial=[3],
+                  rollout_failure_budget=1, rollout_max_fail_percentage=100, rollout_restart="always")
+    assert run.returncode != 0 and "failure budget exceeded" in run.output
+    result = report(tmp_path)
+    pending = [name for name, host in result["hosts"].items() if host["state"] == "deferred"]
+    assert pending, "the next batch was not pre-delivered before the stop"
+    for name in pending:
+        assert result["hosts"][name]["reason"].startswith(("patch delivered, restart pending", "staged, not patched"))
+        assert api.computer(name)["group"]["name"] == WORKSTATIONS
+    restarted = {event["computer"] for event in computer_events(emulator, "restart_begin", seq)}
+    assert not restarted & set(pending), "a batch delivered ahead was restarted after the stop"
+    assert staged_computers(emulator) == []
+    staging = api.ok("GET", "groups", params={"fullPathName": WORKSTATIONS + "\\Patch Staging"})["content"][0]
+    for location in api.ok("GET", "groups/%s/locations" % staging["id"]):
+        location_id = location.rsplit("/", 1)[-1]
+        settings = api.ok("GET", "groups/%s/locations/%s/settings" % (staging["id"], location_id))
+        assert not settings["configuration"]["general_settings"]["restart"].get("enabled"), "the staging group may restart clients"
+
+
+def test_restart_never_runs_every_batch_and_defers_them_all(emulator, rollout, tmp_path):
+    window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
+    run = rollout(rollout_groups=["My Company\\Servers\\Web"], rollout_windows=[window], rollout_serial=[2],
+                  rollout_restart="never")
+    assert run.returncode == 0, run.output[-4000:]
+    result = report(tmp_path)
+    assert result["run"]["stopped"] is None
+    deferred = [host for host in result["hosts"].values() if host["state"] == "deferred"]
+    assert deferred and all("restart not allowed" in host["reason"] for host in deferred)
+    assert {host["state"] for host in result["hosts"].values()} <= {"deferred", "compliant", "skipped"}
+    assert not computer_events(emulator, "restart_begin")
+    assert staged_computers(emulator) == []
+
+
+def test_an_offline_patched_member_keeps_its_cluster_partners_up(emulator, rollout, tmp_path):
+    api = SepmApi(emulator)
+    api.login()
+    computers = api.ok("GET", "computers", params={"pageSize": 1000})["content"]
+    patched = next(c["computerName"] for c in computers if c["agentVersion"] == PATCH and "Windows" in c["osName"])
+    others = [c["computerName"] for c in computers if c["agentVersion"] != PATCH and c["computerName"].startswith("WS-")][:2]
+    emulator.control("PATCH", "computers", {"names": [patched], "online": False})
+    inventory = tmp_path / "trio.ini"
+    inventory.write_text("[trio]\n" + "".join("%s sepm_name=%s ha_cluster=trio\n" % (name.lower(), name)
+                                              for name in [patched] + others))
+    window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
+    seq = emulator.events()["last_seq"]
+    run = rollout("-i", str(inventory), rollout_targets="trio", rollout_windows=[window], rollout_serial=[3],
+                  rollout_restart="always", rollout_max_unavailable_per_cluster=1)
+    assert run.returncode == 0, run.output[-4000:]
+    result = report(tmp_path)
+    assert result["hosts"][patched]["state"] == "compliant"
+    for name in others:
+        assert result["hosts"][name]["state"] == "skipped"
+        assert "HA partner %s is offline" % patched in result["hosts"][name]["reason"]
+    assert not computer_events(emulator, "restart_begin", seq)
+
+
+def test_the_rollout_logs_out_of_its_session(emulator, rollout):
+    window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
+    run = rollout("--check", rollout_groups=["My Company\\Servers\\Web"], rollout_windows=[window])
+    assert run.returncode == 0, run.output[-4000:]
+    assert "would patch" in run.output
+    by_endpoint = emulator.requests_count()["by_endpoint"]
+    assert by_endpoint.get("POST identity/logout", 0) >= 1, by_endpoint

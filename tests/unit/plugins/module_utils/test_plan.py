@@ -205,14 +205,45 @@ def fleets(draw, clusters=True):
     return draw(st.permutations(hosts))
 
 
-def expected_outcomes(hosts, offline):
-    """classify() per host, with "held" for members of a cluster whose other member is skipped as offline."""
-    outcomes = dict((item["name"], classify(item, TARGET, SEPM, offline)) for item in hosts)
-    down = set(item["cluster"] for item in hosts if item.get("cluster") and outcomes[item["name"]] == ("skipped", "offline"))
+def down_outside_the_batches(hosts, offline):
+    """Per cluster, its members that are offline and not batched, whatever their rollout state."""
+    down = {}
     for item in hosts:
-        if outcomes[item["name"]] is None and item.get("cluster") in down:
+        if item.get("cluster") and not item["online"] and classify(item, TARGET, SEPM, offline) is not None:
+            down[item["cluster"]] = down.get(item["cluster"], 0) + 1
+    return down
+
+
+def expected_outcomes(hosts, offline, max_unavailable=1):
+    """classify() per host, with "held" for members of a cluster whose offline members leave no room to restart one."""
+    outcomes = dict((item["name"], classify(item, TARGET, SEPM, offline)) for item in hosts)
+    down = down_outside_the_batches(hosts, offline)
+    for item in hosts:
+        if outcomes[item["name"]] is None and down.get(item.get("cluster"), 0) >= max_unavailable:
             outcomes[item["name"]] = "held"
     return outcomes
+
+
+@pytest.mark.parametrize("partner", [
+    {"version": TARGET},                   # already patched (compliant) but offline
+    {"os_name": "Ubuntu 22.04"},           # not a patch target, but offline
+    {},                                    # offline, skipped as offline
+])
+def test_an_offline_member_holds_its_cluster_back_whatever_its_own_state(partner):
+    hosts = [host("SQL-01-N1", online=False, cluster="SQL-01", **partner), host("SQL-01-N2", cluster="SQL-01"),
+             host("SQL-01-N3", cluster="SQL-01"), host("WS-1")]
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=4)
+    assert plan.batches == [["WS-1"]]
+    for name in ("SQL-01-N2", "SQL-01-N3"):
+        state, reason = plan.accounted[name]
+        assert state == "skipped" and "HA partner SQL-01-N1 is offline" in reason
+
+
+def test_an_offline_member_takes_one_of_the_clusters_places():
+    hosts = [host("SQL-01-N1", online=False, version=TARGET, cluster="SQL-01"), host("SQL-01-N2", cluster="SQL-01"),
+             host("SQL-01-N3", cluster="SQL-01")]
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=3, max_unavailable_per_cluster=2)
+    assert plan.batches == [["SQL-01-N2"], ["SQL-01-N3"]], "with one member down, only one more may restart at a time"
 
 
 def test_cluster_with_an_offline_member_is_held_back():
@@ -235,7 +266,7 @@ def test_plan_properties(hosts, serial, max_unavailable, offline):
     assert not set(batched) & set(plan.accounted)
     # accounted states are the classify() outcomes; batched ones classify to None
     by_name = dict((item["name"], item) for item in hosts)
-    expected = expected_outcomes(hosts, offline)
+    expected = expected_outcomes(hosts, offline, max_unavailable)
     for name, outcome in plan.accounted.items():
         if expected[name] == "held":
             assert outcome[0] == "skipped" and outcome[1].startswith("HA partner ")
@@ -248,7 +279,8 @@ def test_plan_properties(hosts, serial, max_unavailable, offline):
     for index, batch in enumerate(plan.batches):
         assert batch
         clusters = [by_name[name].get("cluster") for name in batch if by_name[name].get("cluster")]
-        assert all(clusters.count(cluster) <= max_unavailable for cluster in clusters)
+        down = down_outside_the_batches(hosts, offline)
+        assert all(clusters.count(cluster) + down.get(cluster, 0) <= max_unavailable for cluster in clusters)
         assert len(batch) <= _expected_size(items[min(index, len(items) - 1)], len(eligible))
     # unconstrained hosts keep their relative order, and so does each cluster
     free = [name for name in eligible if not by_name[name].get("cluster")]

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Plans a rollout on the controller (see the rollout_plan module for its documentation)."""
+
+from __future__ import annotations
+
+from ansible.plugins.loader import lookup_loader
+
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import PLAN_OPTIONS, RUN_OPTIONS, check_options, plan_state
+from ansible_collections.endpoint_ops.sepm.plugins.plugin_utils.sepm_action import SepmAction
+
+
+class ActionModule(SepmAction):
+
+    OPTIONS = PLAN_OPTIONS
+
+    def inventory_hosts(self, pattern, cluster_var, task_vars):
+        """The hosts an inventory pattern names, in inventory order, with their SEPM name and cluster."""
+        if not pattern:
+            return []
+        lookup = lookup_loader.get("ansible.builtin.inventory_hostnames", loader=self._loader, templar=self._templar)
+        hostvars = task_vars.get("hostvars") or {}
+        hosts = []
+        for host in lookup.run([pattern], variables=task_vars):
+            variables = hostvars.get(host) or {}
+            hosts.append({"host": host, "sepm_name": variables.get("sepm_name") or host,
+                          "cluster": variables.get(cluster_var) or None})
+        if not hosts:
+            raise ValueError("targets pattern %r matches no inventory host" % pattern)
+        return hosts
+
+    def work(self, params, client, task_vars):
+        prefix = params["variable_prefix"]
+        if not params["targets"] and not params["groups"]:
+            raise ValueError("name the targets with %stargets (an inventory pattern) or %sgroups (SEPM group paths)" % (prefix, prefix))
+        options = {name: params[name] for name in RUN_OPTIONS}
+        options["staging_name"] = options.pop("staging_group")
+        # Checked before the inventory and the SEPM are read.
+        check_options(dict(options), prefix)
+        hosts = self.inventory_hosts(params["targets"], params["cluster_var"], task_vars)
+        state, lines = plan_state(client, options, hosts, params["groups"], params["cluster_pattern"], prefix)
+        return {"changed": False, "plan": lines, "batches": state["batches"], "resume": state["resume"],
+                "ansible_facts": {"sepm_rollout": state}}

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The base of action plugins that talk to the SEPM from the controller process.
+
+The rollout runs on the controller as action plugins, not as modules, so that it can show
+a progress line while a batch runs (a module speaks only when it ends). The connection
+options, their environment fallbacks and ``module_defaults`` for ``group/endpoint_ops.sepm.sepm``
+work as they do for the modules: one argument spec (``module_utils/args.py``) serves both.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec, client_kwargs
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import HAS_REQUESTS, SepmClient, SepmError
+
+try:  # ansible-core before 2.19 applies module_defaults only when an action runs a module
+    from ansible.executor.module_common import get_action_args_with_defaults
+except ImportError:  # 2.19 and later apply them to every task's arguments
+    get_action_args_with_defaults = None
+
+display = Display()
+
+
+class SepmAction(ActionBase):
+    """``work(params, client, task_vars)`` returns the result; SEPM and input errors fail in one line."""
+
+    OPTIONS = {}
+    _supports_check_mode = True
+
+    def _arguments(self):
+        args = dict(self._task.args)
+        if get_action_args_with_defaults is not None:
+            args = get_action_args_with_defaults(
+                self._task.resolved_action or self._task.action, args, self._task.module_defaults, self._templar,
+                action_groups=self._task._parent._play._action_groups)
+        return args
+
+    def say(self, line):
+        display.display("  " + line)
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        validated = ArgumentSpecValidator(argument_spec(**self.OPTIONS)).validate(self._arguments())
+        if validated.error_messages:
+            result.update(failed=True, msg="; ".join(validated.error_messages))
+            return result
+        params = validated.validated_parameters
+        if not HAS_REQUESTS:
+            result.update(failed=True, msg="the Python library 'requests' is not installed on the controller")
+            return result
+        client = None
+        try:
+            client = SepmClient(**client_kwargs(params))
+            result.update(self.work(params, client, task_vars or {}))
+        except (SepmError, ValueError) as exc:
+            result.update(failed=True, msg=str(exc))
+            if isinstance(exc, SepmError):
+                result.update({key: value for key, value in exc.to_dict().items() if value is not None})
+        except Exception as exc:  # pylint: disable=broad-except
+            result.update(failed=True, msg="%s: %s (a bug in endpoint_ops.sepm; please report it)" % (type(exc).__name__, exc),
+                          exception=traceback.format_exc())
+        finally:
+            if client is not None:
+                client.close()
+        return result
+
+    def work(self, params, client, task_vars):
+        raise NotImplementedError
