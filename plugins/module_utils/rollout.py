@@ -707,6 +707,7 @@ class Engine:
 
     def _log(self, entry):
         self.state["log"].append(entry)
+        self.state["finished"] = max(filter(None, (self.state.get("finished"), entry["finished"], self.state["started"])))
         self.state["totals"] = rules.totals(self.results)
         stop = self.state.get("stop")
         self.state["run_failed"] = bool(stop) and stop["state"] == "skipped"
@@ -866,7 +867,7 @@ def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=N
     clock = Clock(client, options["clock"])
     now = clock.now(refresh=True)
     state = {
-        "options": options, "sepm_version": sepm_version, "started": iso(now),
+        "options": options, "sepm_version": sepm_version, "started": iso(now), "finished": iso(now),
         "computers": computers, "clusters": clusters, "batches": plan["batches"], "resume": resume,
         "labels": (["resume"] if resume else []) + [str(number) for number in range(1, len(plan["batches"]) + 1)],
         "results": results, "log": [], "stop": None, "pipeline": None, "staging": {}, "locations": {},
