@@ -219,9 +219,9 @@ class Track:
             self.mark(self.active(), "delivered")
             return True
         self.command_id = self.engine.command("updatecontent", needing)
-        self.engine.say(self, "LiveUpdate sent to %d computer(s)" % len(needing))
         self.wait = Wait("delivery", needing, self.engine.condition("delivery"),
                          self.engine.clock.now() + datetime.timedelta(seconds=self.engine.options["delivery_timeout"]))
+        self.engine.say(self, "LiveUpdate sent to %d computer(s)" % len(needing))
         self.phase = "deliver"
         return True
 
@@ -291,9 +291,9 @@ class Track:
             "prompt_type": "prompt" if engine.options["restart_prompt"] else "no_prompt", "schedule_type": "now",
             "message": engine.options["restart_message"]})
         self.mark(needing, "restart_sent")
-        engine.say(self, "restart sent to %d computer(s)" % len(needing))
         self.wait = Wait("restart", needing, engine.condition("restart"),
                          engine.clock.now() + datetime.timedelta(seconds=engine.options["restart_timeout"]))
+        engine.say(self, "restart sent to %d computer(s)" % len(needing))
         self.phase = "restarting"
         return True
 
