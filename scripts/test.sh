@@ -79,8 +79,22 @@ step_units() {
   fi
 }
 
+# A headless Chromium for tests/integration/test_report_view.py, when node and npm exist (npm's
+# @sparticuz/chromium carries its own browser); installed once into tests/output/browser.
+install_report_browser() {
+  command -v node >/dev/null && command -v npm >/dev/null || return 0
+  local dir="$REPO/tests/output/browser"
+  mkdir -p "$dir"
+  cp "$REPO/tests/browser/package.json" "$REPO/tests/browser/screenshot.js" "$dir/"
+  if [[ ! -d "$dir/node_modules/puppeteer-core" ]]; then
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error) || { echo "report browser: npm install failed; its test will skip"; return 0; }
+  fi
+  export REPORT_BROWSER_DIR="$dir" REPORT_ARTIFACT_DIR="$REPO/tests/output/report-screenshots"
+}
+
 step_integration() {
   cd "$TREE"
+  install_report_browser
   local rc=0
   # shellcheck disable=SC2086
   "$PY" -m pytest tests/integration ${PYTEST_ARGS:-} || rc=$?

@@ -45,7 +45,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import f
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import release_of
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.waiter import (
     Wait, at_target, back_at_target, command_final, patch_arrived, policy_applied)
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import is_open, next_open, parse_windows, time_left
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import is_open, next_open, occurrences, parse_windows, time_left
 
 STAGING_GROUP = "Patch Staging"
 STATES = rules.FINAL_STATES
@@ -708,6 +708,7 @@ class Engine:
     def _log(self, entry):
         self.state["log"].append(entry)
         self.state["finished"] = max(filter(None, (self.state.get("finished"), entry["finished"], self.state["started"])))
+        self.state["timeline"] = timeline(self.state)
         self.state["totals"] = rules.totals(self.results)
         stop = self.state.get("stop")
         self.state["run_failed"] = bool(stop) and stop["state"] == "skipped"
@@ -873,7 +874,46 @@ def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=N
         "results": results, "log": [], "stop": None, "pipeline": None, "staging": {}, "locations": {},
         "totals": rules.totals(results), "run_failed": False,
     }
+    state["timeline"] = timeline(state)
     return state, plan_lines(state, now, len(names))
+
+
+def timeline(state):
+    """Where the batches and the open windows fall on the run's time axis, in percent: for the HTML report."""
+    started, finished = from_iso(state["started"]), from_iso(state["finished"])
+    spans = [(from_iso(entry["started"]), from_iso(entry["finished"]), entry) for entry in state["log"]
+             if entry.get("started") and entry.get("finished") and not entry.get("gated")]
+    if spans:
+        started = min(started, min(span[0] for span in spans))
+        finished = max(finished, max(span[1] for span in spans))
+    length = max((finished - started).total_seconds(), 60.0)
+    margin = datetime.timedelta(seconds=length * 0.05)
+    axis_start, axis_end = started - margin, finished + margin
+    total = (axis_end - axis_start).total_seconds()
+
+    def place(opens, closes):
+        left = max(0.0, (opens - axis_start).total_seconds() / total * 100)
+        right = min(100.0, (closes - axis_start).total_seconds() / total * 100)
+        return {"left": round(left, 2), "width": round(max(right - left, 0.4), 2)}
+
+    windows = []
+    if state["options"]["windows"]:
+        windows = [dict(place(opens, closes), opens=iso(opens), closes=iso(closes))
+                   for opens, closes in occurrences(state["options"]["windows"], axis_start, axis_end)]
+    batches = []
+    for opens, closes, entry in spans:
+        hosts = entry["hosts"]
+        counts = {state_name: rules.count_state(state["results"], state_name, hosts) for state_name in STATES}
+        batches.append(dict(place(opens, closes), batch=entry["batch"], computers=len(hosts), **counts))
+    versions = {}
+    for host in state["results"].values():
+        pair = (host.get("version_before") or "unknown", host.get("version_after") or "unknown")
+        versions[pair] = versions.get(pair, 0) + 1
+    return {
+        "start": iso(axis_start), "end": iso(axis_end), "windows": windows, "batches": batches,
+        "versions": [{"before": before, "after": after, "computers": count}
+                     for (before, after), count in sorted(versions.items(), key=lambda item: -item[1])],
+    }
 
 
 def plan_lines(state, now, target_count):
