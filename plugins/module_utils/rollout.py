@@ -237,14 +237,18 @@ class Track:
                 self.settle([name], "failed", "%s %s: %s" % (what, row["state"].lower(), row["sub_state"]))
                 self.wait.waiting.remove(name)
 
-    def _on_deliver(self, _snapshot):
+    def _await_command(self, what, then, doing):
+        """Follow the command's rows (one read) until every waiting computer is final; then check the computers."""
         rows = self._command_rows()
-        self._settle_rejected(rows, "LiveUpdate")
+        self._settle_rejected(rows, what)
         if all(command_final(rows.get(name)) for name in self.wait.waiting) or self.engine.clock.now() >= self.wait.deadline:
-            self.phase = "deliver_check"
+            self.phase = then
             return True
-        self.engine.say(self, "LiveUpdate running", quiet=True)
+        self.engine.say(self, doing, quiet=True)
         return False
+
+    def _on_deliver(self, _snapshot):
+        return self._await_command("LiveUpdate", "deliver_check", "LiveUpdate running")
 
     def _on_deliver_check(self, snapshot):
         if snapshot is None:
@@ -298,13 +302,7 @@ class Track:
         return True
 
     def _on_restarting(self, _snapshot):
-        rows = self._command_rows()
-        self._settle_rejected(rows, "restart")
-        if all(command_final(rows.get(name)) for name in self.wait.waiting) or self.engine.clock.now() >= self.wait.deadline:
-            self.phase = "restart_check"
-            return True
-        self.engine.say(self, "restarting", quiet=True)
-        return False
+        return self._await_command("restart", "restart_check", "restarting")
 
     def _on_restart_check(self, snapshot):
         if snapshot is None or not self.wait.update(snapshot, self.engine.clock.now()):

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_rollout import PATCH, WORKSTATIONS, report, result_html, window_with  # noqa: F401
+from tests.integration.test_rollout import WORKSTATIONS, report, result_html, unpatched_workstations, window_with
 from tests.integration.test_rollout import emulator, fleet, rollout  # noqa: F401  pylint: disable=unused-import
-from tests.integration.conftest import SepmApi
 
 BROWSER = os.environ.get("REPORT_BROWSER_DIR", "")
 ARTIFACTS = os.environ.get("REPORT_ARTIFACT_DIR", "")
@@ -34,11 +33,7 @@ def screenshot(html, png):
 
 
 def test_the_report_shows_failures_first_and_the_batches_against_the_window(emulator, rollout, tmp_path):  # noqa: F811
-    api = SepmApi(emulator)
-    api.login()
-    group = api.ok("GET", "groups", params={"fullPathName": WORKSTATIONS})["content"][0]
-    names = sorted(c["computerName"] for c in api.ok("GET", "groups/%s/computers" % group["id"], params={"pageSize": 1000})["content"]
-                   if c["agentVersion"] != PATCH)
+    _api, names = unpatched_workstations(emulator)
     emulator.add_fault(kind="never_back", computers=names[1:3])
     window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
     run = rollout(rollout_groups=[WORKSTATIONS], rollout_windows=[window], rollout_serial=[1, 4],

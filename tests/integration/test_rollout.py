@@ -163,12 +163,18 @@ def test_window_closing_defers_the_rest_and_the_next_window_finishes(emulator, r
     assert staged_computers(emulator) == []
 
 
-def test_three_that_never_come_back_exceed_a_budget_of_two(emulator, rollout, tmp_path):
+def unpatched_workstations(emulator):
+    """A logged-in SepmApi and the names of the Finance workstations not at the patch yet."""
     api = SepmApi(emulator)
     api.login()
     group = api.ok("GET", "groups", params={"fullPathName": WORKSTATIONS})["content"][0]
     names = sorted(c["computerName"] for c in api.ok("GET", "groups/%s/computers" % group["id"], params={"pageSize": 1000})["content"]
                    if c["agentVersion"] != PATCH)
+    return api, names
+
+
+def test_three_that_never_come_back_exceed_a_budget_of_two(emulator, rollout, tmp_path):
+    api, names = unpatched_workstations(emulator)
     lost = names[1:4]
     emulator.add_fault(kind="never_back", computers=lost)
     window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
@@ -381,11 +387,7 @@ def test_the_next_batch_is_delivered_while_this_one_restarts_and_never_restarted
 
 
 def test_a_stop_sends_the_pre_delivered_batch_home_unrestarted(emulator, rollout, tmp_path):
-    api = SepmApi(emulator)
-    api.login()
-    group = api.ok("GET", "groups", params={"fullPathName": WORKSTATIONS})["content"][0]
-    names = sorted(c["computerName"] for c in api.ok("GET", "groups/%s/computers" % group["id"], params={"pageSize": 1000})["content"]
-                   if c["agentVersion"] != PATCH)
+    api, names = unpatched_workstations(emulator)
     emulator.add_fault(kind="never_back", computers=names[:3])
     window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
     seq = emulator.events()["last_seq"]
