@@ -18,7 +18,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec, client_kwargs
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import CONNECTION_ENV, argument_spec, client_kwargs
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import HAS_REQUESTS, SepmClient, SepmError
 
 try:  # ansible-core before 2.19 applies module_defaults only when an action runs a module
@@ -41,7 +41,21 @@ class SepmAction(ActionBase):
             args = get_action_args_with_defaults(
                 self._task.resolved_action or self._task.action, args, self._task.module_defaults, self._templar,
                 action_groups=self._task._parent._play._action_groups)
+        # A module sees the play's and the task's `environment:`; this code runs in the controller's
+        # process, whose environment does not have them, so the SEPM_* fallbacks read them here.
+        environment = self._task_environment()
+        for option, variable in CONNECTION_ENV.items():
+            if args.get(option) is None and variable in environment:
+                args[option] = environment[variable]
         return args
+
+    def _task_environment(self):
+        environment = {}
+        for entry in self._task.environment or []:
+            entry = self._templar.template(entry)
+            if isinstance(entry, dict):
+                environment.update(entry)
+        return environment
 
     def say(self, line):
         display.display("  " + line)
