@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import normalize_computer
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import unique
 
 # Up to this many computers are looked up one by one; more are picked out of one bulk listing.
 LOOKED_UP_SINGLY = 10
@@ -42,13 +44,15 @@ def resolve_computers(client, names=(), ids=(), hardware_keys=()):
     """Normalized computers for every name, id and hardware key; one clear error for any not found.
 
     A name that matches several computers is an error too: moving or restarting the
-    wrong one of two clones is worse than stopping.
+    wrong one of two clones is worse than stopping. One computer named twice (by name in
+    two letter cases, or by name and id) is one computer: records are kept once per SEPM id.
     """
-    names, ids, hardware_keys = list(names or ()), list(ids or ()), list(hardware_keys or ())
+    names = unique(names or (), key=str.lower)
+    ids, hardware_keys = unique(ids or ()), unique(hardware_keys or ())
     if not (names or ids or hardware_keys):
         return []
     fetched = fetch_records(client, names, ids, hardware_keys)
-    computers = [normalize_computer(record) for record in fetched]
+    computers = unique((normalize_computer(record) for record in fetched), key=lambda computer: computer["id"])
     by_name = _index(computers, "name", fold_case=True)
     by_id = _index(computers, "id")
     by_key = _index(computers, "hardware_key")
@@ -65,7 +69,7 @@ def resolve_computers(client, names=(), ids=(), hardware_keys=()):
             else:
                 found[matches[0]["id"]] = matches[0]
     if missing:
-        raise ValueError("not found in the SEPM: %s" % ", ".join(missing))
+        raise SepmInputError("not found in the SEPM: %s" % ", ".join(missing))
     if ambiguous:
-        raise ValueError("computer names matching more than one computer: %s; give ids or hardware_keys" % ", ".join(ambiguous))
+        raise SepmInputError("computer names matching more than one computer: %s; give ids or hardware_keys" % ", ".join(ambiguous))
     return sorted(found.values(), key=lambda computer: (computer["name"] or "").lower())
