@@ -63,10 +63,11 @@ def decide(group_records, allowed, denied, deny_every_other_group=False, staging
             records.setdefault(path_key(record["fullPathName"]), record)
     check_conflicts(allowed, denied)
     allowed_keys, denied_keys = _by_key(allowed), _by_key(denied)
-    missing = [path for key, path in list(allowed_keys.items()) + list(denied_keys.items()) if key not in records]
-    if missing:
-        raise SepmInputError("groups that do not exist in the SEPM: %s; nothing was assigned (give full paths "
-                             "such as 'My Company\\Servers\\SQL')" % ", ".join(missing))
+    for option, keyed in (("allowed_groups", allowed_keys), ("denied_groups", denied_keys)):
+        missing = [path for key, path in keyed.items() if key not in records]
+        if missing:
+            raise SepmInputError("%s: groups that do not exist in the SEPM: %s; nothing was assigned (give full "
+                                 "paths such as 'My Company\\Servers\\SQL')" % (option, ", ".join(missing)))
     deny = {key: records[key] for key in denied_keys}
     if deny_every_other_group:
         staging = (staging_group_name or "").strip().lower()

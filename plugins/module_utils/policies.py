@@ -13,6 +13,16 @@ LOCATION_POLICY_TYPES = ("av", "fw", "ips", "adc", "hi", "hid", "mem", "lu", "ex
 GROUP_POLICY_TYPES = ("lucontent",)
 ASSIGNABLE_POLICY_TYPES = LOCATION_POLICY_TYPES + GROUP_POLICY_TYPES
 PLATFORMS = ("windows", "mac", "linux")
+# Every type a real SEPM 14.3 lists in policies/summary (sepm-api-notes.md), and the assignable ones.
+POLICY_TYPES = tuple(sorted(set(ASSIGNABLE_POLICY_TYPES) | {
+    "adc", "av", "exceptions", "fw", "hi", "hid", "ips", "lu", "lucontent", "mem", "msl", "ntr", "upgrade"}))
+
+
+def check_policy_type(policy_type, option="type"):
+    """A policy type the SEPM knows; anything else would be a SEPM 400 that does not say which option was wrong."""
+    if policy_type is not None and policy_type not in POLICY_TYPES:
+        raise SepmInputError("%s %r is not a SEPM policy type (one of: %s)" % (option, policy_type, ", ".join(POLICY_TYPES)))
+    return policy_type
 
 
 def check_assignable(policy_type):

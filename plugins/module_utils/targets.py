@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, endpoint_ops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Find the computers a task names (by name, id or hardware key) with as few SEPM calls as possible."""
+"""Find the computers and groups a task names (computers by name, id or hardware key) with as few SEPM calls as possible."""
 
 from __future__ import annotations
 
@@ -58,8 +58,9 @@ def resolve_computers(client, names=(), ids=(), hardware_keys=()):
     by_key = _index(computers, "hardware_key")
 
     found, missing, ambiguous = {}, [], []
-    for kind, values, index, fold in (("name", names, by_name, True), ("id", ids, by_id, False),
-                                      ("hardware key", hardware_keys, by_key, False)):
+    # Labelled by option name, so the message says which option to fix.
+    for kind, values, index, fold in (("computers", names, by_name, True), ("ids", ids, by_id, False),
+                                      ("hardware_keys", hardware_keys, by_key, False)):
         for value in values:
             matches = index.get(value.lower() if fold else value, [])
             if not matches:
@@ -71,5 +72,14 @@ def resolve_computers(client, names=(), ids=(), hardware_keys=()):
     if missing:
         raise SepmInputError("not found in the SEPM: %s" % ", ".join(missing))
     if ambiguous:
-        raise SepmInputError("computer names matching more than one computer: %s; give ids or hardware_keys" % ", ".join(ambiguous))
+        raise SepmInputError("computers: names matching more than one computer: %s; give ids or hardware_keys" % ", ".join(ambiguous))
     return sorted(found.values(), key=lambda computer: (computer["name"] or "").lower())
+
+
+def group_named(client, option, path):
+    """The group record at ``path`` (already normalized); a missing one is an error naming the option."""
+    group = client.find_group(path)
+    if group is None:
+        raise SepmInputError("%s: group '%s' does not exist in the SEPM; give the full path with backslashes, "
+                             "e.g. 'My Company\\Servers'" % (option, path))
+    return group

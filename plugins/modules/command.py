@@ -163,6 +163,7 @@ counts:
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import (
     read_command,
+    read_named_command,
     summarize_rows,
     wait_for_command,
 )
@@ -178,7 +179,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import (
     unique,
 )
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import resolve_computers
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import group_named, resolve_computers
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import is_below
 
 TARGET_KEYS = {"commandID_computer": "computers", "commandID_group": "groups"}
@@ -205,7 +206,7 @@ def checked_options(params):
 def cancel(module, params):
     client = module.client
     command_id = params["command_id"]
-    rows = read_command(client, command_id)
+    rows = read_named_command(client, command_id)
     pending = [row for row in rows if not row["final"]]
     result = module.change({"pending": len(pending)}, {"pending": 0}, lambda: client.cancel_command(command_id))
     if pending and not module.check_mode:
@@ -228,7 +229,7 @@ def chosen_computers(module, params, groups):
 
 def send(module, params):
     client = module.client
-    groups = unique((client.group_by_path(path) for path in params["groups"]), key=lambda group: group["id"])
+    groups = unique((group_named(client, "groups", path) for path in params["groups"]), key=lambda group: group["id"])
     computers = chosen_computers(module, params, groups)
     body = None
     if params["command"] == "restart":

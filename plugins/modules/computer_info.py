@@ -185,7 +185,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import (
     check_version,
 )
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import LOOKED_UP_SINGLY, fetch_records
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import LOOKED_UP_SINGLY, fetch_records, group_named
 
 
 def checked_options(params):
@@ -210,7 +210,7 @@ def read_records(module, params):
     group_id = None
     if params["group"]:
         # Resolved even with include_subgroups: an unknown group is an error, not an empty answer.
-        group_id = client.group_by_path(params["group"])["id"]
+        group_id = group_named(client, "group", params["group"])["id"]
     if params["include_subgroups"]:
         group_id = None
     return client.computers(group_id=group_id, name=params["name"], os=params["os"])

@@ -76,7 +76,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import (
     check_names,
 )
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import resolve_computers
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import group_named, resolve_computers
 
 
 def move(module):
@@ -88,7 +88,7 @@ def move(module):
     hardware_keys = check_names("hardware_keys", params["hardware_keys"], COMPUTER_NAME_MAX)
     if not (names or ids or hardware_keys):
         raise SepmInputError("name the computers to move with computers, ids or hardware_keys")
-    group = client.group_by_path(path)
+    group = group_named(client, "group", path)
     target = group["fullPathName"]
     computers = resolve_computers(client, names, ids, hardware_keys)
     to_move = [c for c in computers if (c["group"] or "").lower() != target.lower()]

@@ -101,6 +101,7 @@ tree:
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import SEPARATOR, group_facts
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import check_group_path
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import group_named
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.policies import assignments_by_group
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.settings import default_location
 
@@ -116,7 +117,7 @@ def selected_groups(module):
         return list(client.groups())
     # An empty path is a mistake (an unset variable), not a request for every group.
     path = check_group_path("path", params["path"])
-    top = client.group_by_path(path)
+    top = group_named(client, "path", path)
     if not params["include_subgroups"]:
         return [top]
     prefix = path.lower() + SEPARATOR

@@ -130,6 +130,7 @@ changed_locations:
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import LOCATION_NAME_MAX, check_group_path, check_name
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import group_named
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.settings import check_notification, desired_restart, select_locations
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import to_restart_schedule
 
@@ -151,7 +152,7 @@ def ensure_restart_settings(module):
         schedule = mapped["schedule"]
         module.warn("the SEPM applies restart schedules in each client's local time; the window was written for %s"
                     % mapped["timezone"])
-    group = client.group_by_path(path)
+    group = group_named(client, "group", path)
     locations = select_locations(client.group_locations(group["id"]), group, params["location"])
     before, after, location_ids = {}, {}, {}
     for location in locations:

@@ -53,7 +53,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import Se
 
 
 def log_out(module):
-    if not module.params["sepm_token"]:
+    if not (module.params["sepm_token"] or "").strip():
         raise SepmInputError("sepm_token: give the token that endpoint_ops.sepm.login returned; there is no session to end")
     client = module.client
     try:

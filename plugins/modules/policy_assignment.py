@@ -86,6 +86,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import (
     check_name,
 )
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import group_named
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.policies import check_assignable, find_policy
 
 
@@ -102,7 +103,7 @@ def assign(module):
     summaries = client.policy_summaries()
     policy = find_policy(summaries, policy_name, params["policy_type"])
     check_assignable(policy["policytype"])
-    group = client.group_by_path(path)
+    group = group_named(client, "group", path)
     names = {s["id"]: s["name"] for s in summaries}
     assignment = Assignment(client, group, policy, params["location"])
     result = module.change(assignment.before(names), assignment.after(names), lambda: assignment.apply(client))
