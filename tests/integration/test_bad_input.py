@@ -25,7 +25,7 @@ SQL = "My Company\\Servers\\SQL"
 ALLOW = "LiveUpdate - Client Patches Allowed"
 SEP_VERSION = re.compile(r"^\d{1,4}(\.\d{1,9}){1,3}$")
 GUID = re.compile(r"^[0-9A-Fa-f]{32}$")
-EXAMPLES_PER_MODULE = 30
+EXAMPLES_PER_MODULE = 60
 
 # Printable text without line breaks: Ansible's own argument-spec messages quote a bad
 # value as it is, and a line break in the value is the user's, not the message's.
