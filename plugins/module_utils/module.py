@@ -76,8 +76,8 @@ class SepmModule(AnsibleModule):
         except Exception as exc:  # pylint: disable=broad-exception-caught
             # Not the user's input, not the SEPM: a bug here. Keep the traceback for the report.
             failure = {
-                "msg": "internal error in the endpoint_ops.sepm collection (a bug, please report it with the "
-                       "traceback shown at -vvv): %s: %s" % (type(exc).__name__, one_line(exc)),
+                "msg": "internal error in the endpoint_ops.sepm collection, a bug: please report it with its "
+                       "traceback (ANSIBLE_DISPLAY_TRACEBACK=error shows it): %s: %s" % (type(exc).__name__, one_line(exc)),
                 "exception": traceback.format_exc(),
             }
         finally:
