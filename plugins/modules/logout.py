@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: logout
 short_description: End the SEPM session that M(endpoint_ops.sepm.login) opened
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Logs out the session of O(sepm_token), so its token stops working at once instead of
     when the SEPM lets it expire.

@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: patch_permission
 short_description: Decide which SEPM groups may take SEP client patches, checking everything before the first assignment
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Assigns a LiveUpdate Settings policy that allows Windows client patches to the allowed groups
     and one that denies them to the denied groups, at the locations O(location) names.
