@@ -10,6 +10,7 @@ import copy
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 
+
 def default_location(locations, group):
     """The group's default location: by the group's defaultLocationId, which list replies lack, else by its name."""
     by_id = [loc for loc in locations if group.get("defaultLocationId") and loc["id"] == group["defaultLocationId"]]

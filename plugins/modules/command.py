@@ -80,7 +80,7 @@ options:
     default: ''
   command_id:
     description:
-      - The command to cancel, with O(command=cancel): the SEPM's command id, 32 hexadecimal characters.
+      - The command to cancel, with O(command=cancel) - the SEPM's command id, 32 hexadecimal characters.
     type: str
   wait:
     description:

@@ -24,7 +24,7 @@ options:
       - Full path of the group with backslashes, for example C(My Company\Servers\Patch Staging).
         C(/) separates names too.
       - Each name in the path is at most 256 characters (the SEPM's limit).
-      - The path starts at the root group (C(My Company)), which the SEPM owns: it can be
+      - The path starts at the root group (C(My Company)), which the SEPM owns; it can be
         updated but neither created nor deleted.
     type: str
     required: true
