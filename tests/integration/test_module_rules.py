@@ -117,6 +117,7 @@ def test_a_bug_fails_with_its_traceback_and_says_it_is_a_bug(call, monkeypatch):
     assert "Traceback" in result["exception"] and "broken" in result["exception"]
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # what the test asks for
 def test_validate_certs_false_warns_once(call):
     result = call("version_info", validate_certs=False)
     assert result.get("failed") is not True, result
@@ -186,3 +187,17 @@ def test_patch_permission_in_check_mode_writes_nothing(call, clean_emulator):
     result = call("patch_permission", check_mode=True, allowed_groups=[SQL], denied_groups=["My Company\\Workstations"])
     assert result["changed"] is True and result["assigned"], result
     assert write_calls(clean_emulator) == {}
+
+
+def test_a_restart_only_when_required_run_twice_restarts_once(call, clean_emulator):
+    """A command is an action: narrowed with only_reboot_required, the second run has no target left."""
+    clean_emulator.control("PATCH", "computers", {"names": ["SQL-01-N1"], "reboot_required": True})
+    options = {"command": "restart", "computers": ["SQL-01-N1"], "only_reboot_required": True,
+               "wait": True, "poll_interval": 1, "wait_timeout": 120}
+    first = call("command", **options)
+    assert first.get("failed") is not True, first
+    assert first["changed"] is True and first["targets"] == ["SQL-01-N1"]
+    assert first["counts"]["by_state"] == {"COMPLETED": 1}
+    second = call("command", **options)
+    assert second["changed"] is False and second["targets"] == [], second
+    assert len(events(clean_emulator, "command")) == 1
