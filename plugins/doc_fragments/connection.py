@@ -17,7 +17,7 @@ options:
     required: true
   sepm_port:
     description:
-      - HTTPS port of the SEPM REST API.
+      - HTTPS port of the SEPM REST API, from 1 to 65535 (0 is an error, not the default).
       - If not set, the value of the E(SEPM_PORT) environment variable is used.
     type: int
     default: 8446
@@ -46,18 +46,20 @@ options:
     type: str
   validate_certs:
     description:
-      - Verify the SEPM's TLS certificate. Turn off only for a lab SEPM.
+      - Verify the SEPM's TLS certificate. Turn off only for a lab SEPM; the module warns when it is off.
       - If not set, the value of the E(SEPM_VALIDATE_CERTS) environment variable is used.
     type: bool
     default: true
   ca_path:
     description:
       - PEM file of the CA that signed the SEPM certificate (the SEPM's own is self-signed).
+      - The task fails before any SEPM call when the file does not exist or holds no PEM certificate.
       - If not set, the value of the E(SEPM_CA_PATH) environment variable is used.
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP reply. Retries of busy or unreachable servers add to this.
+      - Seconds to wait for each HTTP reply, from 1 to 3600 (0 is an error, not the default).
+        Retries of busy or unreachable servers add to this.
       - If not set, the value of the E(SEPM_TIMEOUT) environment variable is used.
     type: int
     default: 30

@@ -207,9 +207,10 @@ from ansible.errors import AnsibleParserError
 from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import CONNECTION_ENV, client_kwargs
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import CONNECTION_ENV, check_connection, client_kwargs
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmClient, SepmError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import normalize_computer
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import split_path
 
 VAR_PREFIX = "sepm_"
@@ -485,7 +486,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return options
 
     def _client(self):
-        return SepmClient(**client_kwargs(self._connection_options()))
+        options = self._connection_options()
+        check_connection(options)  # the same checks as the modules': a port of 0 is an error, not 8446
+        return SepmClient(**client_kwargs(options))
 
     def fetch(self):
         """``(rows, groups)`` straight from the SEPM: every computer (one pass) and every group path."""
@@ -522,7 +525,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             started = time.perf_counter()
             try:
                 data = self.fetch()
-            except SepmError as exc:
+            except (SepmError, SepmInputError) as exc:
                 raise AnsibleParserError("SEPM inventory: %s" % exc) from None
             self.timings["fetch"] = time.perf_counter() - started
             if use_cache:

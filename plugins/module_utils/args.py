@@ -10,7 +10,17 @@ defaults. ``plugins/doc_fragments/connection.py`` documents the same options.
 
 from __future__ import annotations
 
+import os
+
 from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import check_range
+
+# A reply slower than an hour is no reply; a longer timeout only hides an outage (and
+# the socket layer overflows on absurd values such as 1e13).
+TIMEOUT_MAX = 3600
+PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
 
 # option name -> environment variable that fills it when the task does not
 CONNECTION_ENV = {
@@ -71,3 +81,36 @@ def client_kwargs(params):
         "ca_path": params.get("ca_path"),
         "timeout": params.get("timeout"),
     }
+
+
+def check_connection(params):
+    """The connection options a module or plugin got, checked before any SEPM call.
+
+    A port of 0 or a timeout of 0 is an error, not a default: the user wrote it on
+    purpose, and a silent replacement hides the typo. A ``ca_path`` must be a readable
+    PEM bundle (or a directory of them), so TLS does not fail later with the SSL
+    library's own words.
+    """
+    check_range("sepm_port", params.get("sepm_port"), 1, 65535)
+    check_range("timeout", params.get("timeout"), 1, TIMEOUT_MAX, "seconds")
+    host = params.get("sepm_host")
+    if host is not None and (not str(host).strip() or any(ch.isspace() or ch in "/?#@" for ch in str(host).strip())):
+        raise SepmInputError("sepm_host must be a host name or IP address such as sepm01.example.com, got %r" % host)
+    ca_path = params.get("ca_path")
+    if ca_path and params.get("validate_certs", True):
+        check_ca_path(ca_path)
+
+
+def check_ca_path(ca_path):
+    if os.path.isdir(ca_path):
+        return
+    if not os.path.exists(ca_path):
+        raise SepmInputError("ca_path: no file at %s; give the PEM file of the CA that signed the SEPM certificate" % ca_path)
+    try:
+        with open(ca_path, "rb") as handle:
+            head = handle.read(1024 * 1024)
+    except OSError as exc:
+        raise SepmInputError("ca_path: cannot read %s (%s)" % (ca_path, exc.strerror or exc)) from None
+    if PEM_CERTIFICATE not in head:
+        raise SepmInputError("ca_path: %s is not a PEM CA bundle (no '-----BEGIN CERTIFICATE-----' line); "
+                             "export the SEPM's CA certificate in PEM (Base-64) format" % ca_path)

@@ -17,6 +17,7 @@ import json
 import random
 import re
 import time
+from urllib.parse import quote
 
 try:
     import requests
@@ -38,6 +39,29 @@ IDEMPOTENT_POSTS = frozenset(("identity/authenticate", "identity/logout"))
 # Re-login this many seconds before the SEPM says the token expires, so a long call does not start with a dying token.
 TOKEN_EXPIRY_MARGIN = 60
 REDACTED = "********"
+# An error body is cut to this many characters for a message (after secrets are removed).
+ERROR_TEXT_MAX = 200
+COMMAND_CHECK_HINT = (
+    "the SEPM may have received and run it before the reply was lost: before sending it again, look at the "
+    "command's state with endpoint_ops.sepm.command_info (its id is in the SEPM console under Monitors > "
+    "Command Status) or at the computers with endpoint_ops.sepm.computer_info"
+)
+WRITE_CHECK_HINT = (
+    "the SEPM may have made the change before the reply was lost: read the object back (the matching "
+    "endpoint_ops.sepm *_info module) before running the task again"
+)
+
+
+def _segment(value):
+    """One URL path segment: an id with '/' or '..' in it must not reach another endpoint."""
+    text = quote(str(value), safe="")
+    # quote() leaves dots alone; a segment of dots alone would still climb the path.
+    return text.replace(".", "%2E") if set(text) <= {"."} else text
+
+
+def _path(template, *segments):
+    """An API path from a template and its ids, each escaped as one segment."""
+    return template % tuple(_segment(segment) for segment in segments)
 
 
 class SepmError(Exception):
@@ -134,11 +158,12 @@ class SepmClient:
         if not host:
             raise SepmError("no SEPM host given", hint="set sepm_host or the SEPM_HOST environment variable")
         self.host = host
-        self.port = int(port or DEFAULT_PORT)
+        # None means the default; 0 is a mistake to report, not a default (SepmModule checks the range first).
+        self.port = DEFAULT_PORT if port is None else int(port)
         self.username = username
         self.domain = domain or ""
         self.base_url = "https://%s:%d%s" % (host, self.port, API_PATH)
-        self.timeout = timeout or DEFAULT_TIMEOUT
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         self.deadline = deadline if deadline is not None else max(120.0, 4.0 * self.timeout)
         self.max_attempts = max(1, int(max_attempts))
         self.backoff_base = backoff_base
@@ -278,11 +303,7 @@ class SepmClient:
             return self._session.request(method, self.base_url + path, params=params, data=data,
                                          headers=headers, timeout=self.timeout, verify=self._verify)
         except requests.exceptions.SSLError as exc:
-            raise SepmConnectionError(
-                "the TLS certificate of %s is not trusted (%s)" % (self._origin(), self._tls_reason(exc)),
-                hint="set ca_path to the CA bundle that signed the SEPM certificate (or SEPM_CA_PATH), "
-                     "or validate_certs: false on a lab SEPM",
-            )
+            raise self._tls_error(exc)
         except requests.exceptions.ConnectTimeout:
             raise self._unreachable("connection timed out after %ss" % self.timeout, not_sent=True)
         except requests.exceptions.ConnectionError as exc:
@@ -294,9 +315,23 @@ class SepmClient:
                 )
             raise self._unreachable(reason, not_sent="refused" in reason)
         except requests.exceptions.Timeout:
-            raise self._unreachable("no reply within %ss" % self.timeout, not_sent=False)
+            if method in ("GET", "HEAD") or path in IDEMPOTENT_POSTS:
+                raise self._unreachable("no reply within %ss" % self.timeout, not_sent=False)
+            # The request reached the SEPM: it may have acted on it, so say so and how to check.
+            raise SepmConnectionError(
+                "%s %s got no reply from %s within %ss" % (method, path.split("?")[0], self._origin(), self.timeout),
+                retryable=True, request_sent=True,
+                hint=COMMAND_CHECK_HINT if path.startswith("command-queue") else WRITE_CHECK_HINT,
+            )
         except requests.exceptions.RequestException as exc:
-            raise SepmConnectionError("the request to %s failed: %s" % (self._origin(), self._scrub(exc)))
+            raise SepmConnectionError("the request to %s failed: %s" % (
+                self._origin(), self._cut(self._scrub(exc))))
+        except OSError as exc:
+            # requests raises a bare OSError when the CA bundle it was given cannot be read.
+            raise SepmConnectionError(
+                "cannot use the CA bundle for %s: %s" % (self._origin(), self._cut(self._scrub(exc))),
+                hint="set ca_path to a readable PEM file of the CA that signed the SEPM certificate",
+            )
 
     def _note_server_time(self, response):
         header = response.headers.get("Date")
@@ -326,16 +361,41 @@ class SepmClient:
                  "web service is running and reachable from this controller",
         )
 
+    def _tls_error(self, exc):
+        """What is wrong with TLS, in words a user acts on, and what to do."""
+        text = self._scrub(exc)
+        lowered = text.lower()
+        if "mismatch" in lowered or ("hostname" in lowered and "match" in lowered):
+            return SepmConnectionError(
+                "the TLS certificate of %s is not issued for the name %r (hostname mismatch)" % (self._origin(), self.host),
+                hint="set sepm_host to a name the certificate is issued for (its subject alternative names), or "
+                     "re-issue the SEPM certificate with this name; ca_path does not change this",
+            )
+        if "no_certificate_or_crl_found" in lowered or "pem lib" in lowered or "x509" in lowered \
+                or "could not find a suitable tls ca certificate bundle" in lowered:
+            return SepmConnectionError(
+                "the CA bundle given for %s cannot be loaded: it is not a PEM CA bundle" % self._origin(),
+                hint="set ca_path to the SEPM's CA certificate exported in PEM (Base-64) format",
+            )
+        return SepmConnectionError(
+            "the TLS certificate of %s is not trusted (%s)" % (self._origin(), self._tls_reason(text)),
+            hint="set ca_path to the CA bundle that signed the SEPM certificate (or SEPM_CA_PATH), "
+                 "or validate_certs: false on a lab SEPM",
+        )
+
     @staticmethod
-    def _tls_reason(exc):
-        text = str(exc)
+    def _cut(text):
+        """The first line of ``text``, at most ERROR_TEXT_MAX characters: call it only on scrubbed text."""
+        lines = str(text).strip().splitlines()
+        return lines[0][:ERROR_TEXT_MAX] if lines else ""
+
+    @classmethod
+    def _tls_reason(cls, text):
         if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
             detail = text.split("certificate verify failed:", 1)[-1]
             detail = re.sub(r"\s*\(_ssl\.c:\d+\).*$", "", detail.split(")")[0] + ")").strip(" '\")")
             return "certificate verify failed: %s" % detail if detail else "certificate verify failed"
-        if "hostname" in text.lower() and "match" in text.lower():
-            return "the certificate does not name %s" % "this host"
-        return text.splitlines()[0][:200]
+        return cls._cut(text)
 
     def _connection_reason(self, exc):
         text = self._scrub(exc)
@@ -350,7 +410,7 @@ class SepmClient:
             return "the connection was closed without a reply"
         if "timed out" in lowered:
             return "timed out"
-        return text.splitlines()[0][:200]
+        return self._cut(text)
 
     def _wait_or_give_up(self, attempt, started, error, retry_after):
         elapsed = self._clock() - started
@@ -385,9 +445,9 @@ class SepmClient:
             error_code = envelope.get("errorCode")
             error_message = envelope.get("errorMessage")
         if error_message is None:
-            error_message = (response.text or response.reason or "").strip().splitlines()[0:1]
-            error_message = error_message[0][:200] if error_message else ""
-        error_message = self._scrub(error_message)
+            error_message = response.text or response.reason or ""
+        # Scrub before cutting: a cut through an echoed password would leave its prefix behind.
+        error_message = self._cut(self._scrub(error_message))
         what = "%s %s" % (method, path.split("?")[0])
         if path == "identity/authenticate" and status in (400, 401, 403):
             return SepmAuthError(
@@ -461,7 +521,7 @@ class SepmClient:
             params["hardware_key"] = hardware_key
         if os:
             params["os"] = list(os)
-        path = "groups/%s/computers" % group_id if group_id else "computers"
+        path = _path("groups/%s/computers", group_id) if group_id else "computers"
         return self.paged(path, params, page_size=page_size)
 
     def groups(self, full_path=None, page_size=DEFAULT_PAGE_SIZE):
@@ -470,7 +530,9 @@ class SepmClient:
 
     def find_group(self, full_path):
         """The group record whose full path is ``full_path`` (compared without case), or None."""
-        wanted = full_path.strip().lower()
+        wanted = (full_path or "").strip().lower()
+        if not wanted:
+            return None  # no path names no group (a root has no parent to look up)
         for group in self.groups(full_path=full_path):
             if (group.get("fullPathName") or "").lower() == wanted:
                 return group
@@ -487,22 +549,25 @@ class SepmClient:
         return group
 
     def group(self, group_id):
-        return self.request("GET", "groups/%s" % group_id)
+        return self.request("GET", _path("groups/%s", group_id))
 
     def create_group(self, parent_id, name, description="", inherits=True):
         """Create a child group; the SEPM answers 201 without the new id, so the caller looks it up."""
-        body = {"name": name, "description": description or "", "inherits": bool(inherits)}
-        self.request("POST", "groups/%s" % parent_id, json_body=body)
+        body = {"name": name, "inherits": bool(inherits)}
+        if description:
+            # The reference's GroupPayload takes a description of 1 to 1024 characters: none is left out.
+            body["description"] = description
+        self.request("POST", _path("groups/%s", parent_id), json_body=body)
 
     def update_group(self, group_id, changes):
-        self.request("PATCH", "groups/%s" % group_id, json_body=changes)
+        self.request("PATCH", _path("groups/%s", group_id), json_body=changes)
 
     def delete_group(self, group_id):
-        self.request("DELETE", "groups/%s" % group_id)
+        self.request("DELETE", _path("groups/%s", group_id))
 
     def group_locations(self, group_id):
         """A group's locations as ``[{"id", "name"}]``, from ``"Name:api/v1/locations/<id>"`` strings."""
-        reply = self.request("GET", "groups/%s/locations" % group_id, params={"hasName": "true"}) or []
+        reply = self.request("GET", _path("groups/%s/locations", group_id), params={"hasName": "true"}) or []
         locations = []
         for entry in reply:
             if isinstance(entry, dict):
@@ -516,40 +581,40 @@ class SepmClient:
     def location_policy(self, group_id, location_id, policy_type):
         """Id of the policy of ``policy_type`` assigned at a group location, or None when none is."""
         try:
-            return self.request("GET", "groups/%s/locations/%s/policies/%s" % (group_id, location_id, policy_type))
+            return self.request("GET", _path("groups/%s/locations/%s/policies/%s", group_id, location_id, policy_type))
         except SepmNotFoundError:
             return None
 
     def assign_location_policy(self, group_id, location_id, policy_type, policy_id):
-        self.request("PUT", "groups/%s/locations/%s/policies/%s" % (group_id, location_id, policy_type),
+        self.request("PUT", _path("groups/%s/locations/%s/policies/%s", group_id, location_id, policy_type),
                      json_body={"id": policy_id})
 
     def group_policy(self, group_id, policy_type):
         """Id of a location-independent policy (``lucontent``) assigned to a group, or None."""
         try:
-            reply = self.request("GET", "groups/%s/policies/%s" % (group_id, policy_type))
+            reply = self.request("GET", _path("groups/%s/policies/%s", group_id, policy_type))
         except SepmNotFoundError:
             return None
         return reply.get("id") if isinstance(reply, dict) else reply
 
     def assign_group_policy(self, group_id, policy_type, policy_id):
-        self.request("PUT", "groups/%s/policies/%s" % (group_id, policy_type), json_body={"id": policy_id})
+        self.request("PUT", _path("groups/%s/policies/%s", group_id, policy_type), json_body={"id": policy_id})
 
     def policy_summaries(self, policy_type=None):
         """Every policy summary (the SEPM does not page this list), of one type or of all."""
-        path = "policies/summary/%s" % policy_type if policy_type else "policies/summary"
+        path = _path("policies/summary/%s", policy_type) if policy_type else "policies/summary"
         reply = self.request("GET", path) or {}
         return reply.get("content") or []
 
     def lu_policy(self, policy_id):
         """A LiveUpdate Settings policy in full; the API can read these but not write them."""
-        return self.request("GET", "policies/lu/%s" % policy_id)
+        return self.request("GET", _path("policies/lu/%s", policy_id))
 
     def location_settings(self, group_id, location_id):
-        return self.request("GET", "groups/%s/locations/%s/settings" % (group_id, location_id))
+        return self.request("GET", _path("groups/%s/locations/%s/settings", group_id, location_id))
 
     def update_location_settings(self, group_id, location_id, configuration):
-        self.request("PATCH", "groups/%s/locations/%s/settings" % (group_id, location_id),
+        self.request("PATCH", _path("groups/%s/locations/%s/settings", group_id, location_id),
                      json_body={"configuration": configuration})
 
     def move_computers(self, moves, chunk_size=DEFAULT_PAGE_SIZE):
@@ -572,14 +637,14 @@ class SepmClient:
             params["computer_ids"] = ",".join(computer_ids)
         if group_ids:
             params["group_ids"] = ",".join(group_ids)
-        return self.request("POST", "command-queue/%s" % command, params=params, json_body=body) or {}
+        return self.request("POST", _path("command-queue/%s", command), params=params, json_body=body) or {}
 
     def command_status(self, command_id, page_size=DEFAULT_PAGE_SIZE):
         """One row per computer of a command, all pages."""
-        return self.paged("command-queue/%s" % command_id, page_size=page_size)
+        return self.paged(_path("command-queue/%s", command_id), page_size=page_size)
 
     def cancel_command(self, command_id):
-        return self.request("POST", "command-queue/%s/cancel" % command_id, idempotent=True)
+        return self.request("POST", _path("command-queue/%s/cancel", command_id), idempotent=True)
 
     def critical_events(self):
         return self.request("GET", "events/critical") or {}

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import time
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmNotFoundError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+
 STATES = {0: "INITIAL", 1: "RECEIVED", 2: "IN_PROGRESS", 3: "COMPLETED", 4: "REJECTED", 5: "CANCELLED", 6: "ERROR"}
 FINAL_STATES = frozenset((3, 4, 5, 6))
 # From the vendor's "state and substate values" article; the SEPM's own subStateDesc wins when it sends one.
@@ -47,6 +50,15 @@ def command_row(row):
 
 def read_command(client, command_id):
     return [command_row(row) for row in client.command_status(command_id)]
+
+
+def read_named_command(client, command_id, option="command_id"):
+    """The rows of a command a user named; an id the SEPM does not know is an error naming the option."""
+    try:
+        return read_command(client, command_id)
+    except SepmNotFoundError:
+        raise SepmInputError("%s: the SEPM has no command %s (an id from endpoint_ops.sepm.command's command_ids, "
+                             "or the console's Command Status)" % (option, command_id)) from None
 
 
 def summarize_rows(rows):

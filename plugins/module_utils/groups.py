@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+
 SEPARATOR = "\\"
 ROOT = "My Company"
 
@@ -27,11 +29,22 @@ def normalize_path(path):
     single-quoted YAML string with doubled backslashes still names the same group.
     """
     if not path or not str(path).strip():
-        raise ValueError("a group path must not be empty")
+        raise SepmInputError("a group path must not be empty")
     parts = [part.strip() for part in _SEPARATORS.split(str(path).strip())]
     if any(not part for part in parts):
-        raise ValueError("group path '%s' has an empty part" % path)
+        raise SepmInputError("group path '%s' has an empty part" % path)
     return SEPARATOR.join(parts)
+
+
+def path_key(path):
+    """What two spellings of one group path have in common: ``My Company/Servers`` and
+    ``my company\\servers`` give the same key, as the SEPM compares paths without case."""
+    return normalize_path(path).lower()
+
+
+def is_root(path):
+    """True for a path of one name (``My Company``): the SEPM's own root, never created or deleted."""
+    return parent_of(normalize_path(path)) is None
 
 
 def parent_of(path):

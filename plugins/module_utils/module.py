@@ -6,17 +6,32 @@
 
 from __future__ import annotations
 
+import traceback
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec, client_kwargs
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec, check_connection, client_kwargs
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import HAS_REQUESTS, SepmClient, SepmError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+
+UNVERIFIED_WARNING = (
+    "validate_certs is false: the SEPM's certificate is not checked, so anyone between this controller and "
+    "the SEPM can read the password and the token; set ca_path to the CA that signed the SEPM certificate instead"
+)
+
+
+def one_line(text):
+    """A message as one line: Ansible shows a multi-line msg badly, and users grep for one line."""
+    return " ".join(str(text).split())
 
 
 class SepmModule(AnsibleModule):
     """Builds the connection options into the spec and the client on first use.
 
     A module's ``main()`` is then ``module.run(work)``: ``work(module)`` returns the
-    result dict, and any SepmError becomes a ``fail_json`` with one clear line.
+    result dict. A SepmError (the SEPM refused or could not be reached) or a
+    SepmInputError (bad input) becomes a ``fail_json`` with one clear line; anything
+    else is a bug in the collection and fails with its traceback in ``exception``.
     """
 
     def __init__(self, argument_spec_extra=None, **kwargs):
@@ -46,19 +61,35 @@ class SepmModule(AnsibleModule):
         return result
 
     def run(self, work):
+        """``work(self)`` with the connection options checked first and the session closed at the end."""
+        failure = None
         try:
+            check_connection(self.params)
+            if not self.params.get("validate_certs", True):
+                self.warn(UNVERIFIED_WARNING)
             result = work(self)
         except SepmError as exc:
             details = exc.to_dict()
+            failure = dict({k: v for k, v in details.items() if v is not None}, msg=one_line(exc))
+        except SepmInputError as exc:
+            failure = {"msg": one_line(exc)}
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # Not the user's input, not the SEPM: a bug here. Keep the traceback for the report.
+            failure = {
+                "msg": "internal error in the endpoint_ops.sepm collection, a bug: please report it with its "
+                       "traceback (ANSIBLE_DISPLAY_TRACEBACK=error shows it): %s: %s" % (type(exc).__name__, one_line(exc)),
+                "exception": traceback.format_exc(),
+            }
+        finally:
             self.close_client()
-            self.fail_json(msg=str(exc), **{k: v for k, v in details.items() if v is not None})
-        except ValueError as exc:
-            # Bad input found after the argument spec (a malformed window, an unknown choice).
-            self.close_client()
-            self.fail_json(msg=str(exc))
-        self.close_client()
+        if failure is not None:
+            self.fail_json(**failure)
         self.exit_json(**result)
 
     def close_client(self):
         if self._client is not None:
-            self._client.close()
+            client, self._client = self._client, None
+            try:
+                client.close()
+            except Exception:  # pylint: disable=broad-exception-caught
+                pass  # closing must never hide the work's own result or error

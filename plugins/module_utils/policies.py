@@ -6,17 +6,28 @@
 
 from __future__ import annotations
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 # Types the API assigns per group location (PUT groups/{g}/locations/{l}/policies/{type}).
 LOCATION_POLICY_TYPES = ("av", "fw", "ips", "adc", "hi", "hid", "mem", "lu", "exceptions", "tdad")
 # Types the API assigns per group, whatever the location (PUT groups/{g}/policies/{type}).
 GROUP_POLICY_TYPES = ("lucontent",)
 ASSIGNABLE_POLICY_TYPES = LOCATION_POLICY_TYPES + GROUP_POLICY_TYPES
 PLATFORMS = ("windows", "mac", "linux")
+# Every type a real SEPM 14.3 lists in policies/summary (sepm-api-notes.md), and the assignable ones.
+POLICY_TYPES = tuple(sorted(set(ASSIGNABLE_POLICY_TYPES) | {
+    "adc", "av", "exceptions", "fw", "hi", "hid", "ips", "lu", "lucontent", "mem", "msl", "ntr", "upgrade"}))
+
+
+def check_policy_type(policy_type, option="type"):
+    """A policy type the SEPM knows; anything else would be a SEPM 400 that does not say which option was wrong."""
+    if policy_type is not None and policy_type not in POLICY_TYPES:
+        raise SepmInputError("%s %r is not a SEPM policy type (one of: %s)" % (option, policy_type, ", ".join(POLICY_TYPES)))
+    return policy_type
 
 
 def check_assignable(policy_type):
     if policy_type not in ASSIGNABLE_POLICY_TYPES:
-        raise ValueError("policy type %r cannot be assigned to a group through the SEPM API (assignable: %s)" % (
+        raise SepmInputError("policy_type %r cannot be assigned to a group through the SEPM API (assignable: %s)" % (
             policy_type, ", ".join(ASSIGNABLE_POLICY_TYPES)))
 
 
@@ -31,10 +42,10 @@ def find_policy(summaries, policy, policy_type=None):
         by_name = [s for s in candidates if (s.get("name") or "").lower() == policy.lower()]
     if len(by_name) > 1:
         types = sorted({s.get("policytype") for s in by_name})
-        raise ValueError("policy name %r is used by policies of types %s: set policy_type" % (policy, ", ".join(types)))
+        raise SepmInputError("policy name %r is used by policies of types %s: set policy_type" % (policy, ", ".join(types)))
     if not by_name:
         kind = "%s policy" % policy_type if policy_type else "policy"
-        raise ValueError("no %s named or with id %r exists in the SEPM" % (kind, policy))
+        raise SepmInputError("no %s named or with id %r exists in the SEPM" % (kind, policy))
     return by_name[0]
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+
 
 def default_location(locations, group):
     """The group's default location: by the group's defaultLocationId, which list replies lack, else by its name."""
@@ -26,14 +28,21 @@ def select_locations(locations, group, wanted):
         return [default] if default else []
     named = [loc for loc in locations if (loc["name"] or "").lower() == wanted.lower()]
     if not named:
-        raise ValueError("group '%s' has no location '%s' (its locations: %s)" % (
+        raise SepmInputError("group '%s' has no location '%s' (its locations: %s)" % (
             group.get("fullPathName"), wanted, ", ".join(loc["name"] for loc in locations)))
     return named
 
 
 def _check_range(value, low, high, name):
     if value is not None and not low <= value <= high:
-        raise ValueError("notification.%s must be from %d to %d minutes, got %d" % (name, low, high, value))
+        raise SepmInputError("notification.%s must be from %d to %d minutes, got %d" % (name, low, high, value))
+
+
+def check_notification(notification):
+    """The notification's minutes within the SEPM's ranges (the reference: countdown 1-60, pause 5-60)."""
+    if notification:
+        _check_range(notification.get("countdown"), 1, 60, "countdown")
+        _check_range(notification.get("user_pause_ttl"), 5, 60, "user_pause_ttl")
 
 
 def desired_restart(current, params, schedule):
@@ -47,8 +56,7 @@ def desired_restart(current, params, schedule):
         desired["schedule"] = dict(desired.get("schedule") or {}, **schedule)
     notification = params.get("notification")
     if notification:
-        _check_range(notification.get("countdown"), 1, 60, "countdown")
-        _check_range(notification.get("user_pause_ttl"), 5, 60, "user_pause_ttl")
+        check_notification(notification)
         wanted = {"enabled": notification["enabled"]}
         if notification.get("text") is not None:
             wanted["endpoint_notification_message"] = notification["text"]

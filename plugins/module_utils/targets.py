@@ -2,11 +2,13 @@
 # Copyright: (c) 2026, endpoint_ops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Find the computers a task names (by name, id or hardware key) with as few SEPM calls as possible."""
+"""Find the computers and groups a task names (computers by name, id or hardware key) with as few SEPM calls as possible."""
 
 from __future__ import annotations
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import normalize_computer
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import unique
 
 # Up to this many computers are looked up one by one; more are picked out of one bulk listing.
 LOOKED_UP_SINGLY = 10
@@ -42,20 +44,23 @@ def resolve_computers(client, names=(), ids=(), hardware_keys=()):
     """Normalized computers for every name, id and hardware key; one clear error for any not found.
 
     A name that matches several computers is an error too: moving or restarting the
-    wrong one of two clones is worse than stopping.
+    wrong one of two clones is worse than stopping. One computer named twice (by name in
+    two letter cases, or by name and id) is one computer: records are kept once per SEPM id.
     """
-    names, ids, hardware_keys = list(names or ()), list(ids or ()), list(hardware_keys or ())
+    names = unique(names or (), key=str.lower)
+    ids, hardware_keys = unique(ids or ()), unique(hardware_keys or ())
     if not (names or ids or hardware_keys):
         return []
     fetched = fetch_records(client, names, ids, hardware_keys)
-    computers = [normalize_computer(record) for record in fetched]
+    computers = unique((normalize_computer(record) for record in fetched), key=lambda computer: computer["id"])
     by_name = _index(computers, "name", fold_case=True)
     by_id = _index(computers, "id")
     by_key = _index(computers, "hardware_key")
 
     found, missing, ambiguous = {}, [], []
-    for kind, values, index, fold in (("name", names, by_name, True), ("id", ids, by_id, False),
-                                      ("hardware key", hardware_keys, by_key, False)):
+    # Labelled by option name, so the message says which option to fix.
+    for kind, values, index, fold in (("computers", names, by_name, True), ("ids", ids, by_id, False),
+                                      ("hardware_keys", hardware_keys, by_key, False)):
         for value in values:
             matches = index.get(value.lower() if fold else value, [])
             if not matches:
@@ -65,7 +70,16 @@ def resolve_computers(client, names=(), ids=(), hardware_keys=()):
             else:
                 found[matches[0]["id"]] = matches[0]
     if missing:
-        raise ValueError("not found in the SEPM: %s" % ", ".join(missing))
+        raise SepmInputError("not found in the SEPM: %s" % ", ".join(missing))
     if ambiguous:
-        raise ValueError("computer names matching more than one computer: %s; give ids or hardware_keys" % ", ".join(ambiguous))
+        raise SepmInputError("computers: names matching more than one computer: %s; give ids or hardware_keys" % ", ".join(ambiguous))
     return sorted(found.values(), key=lambda computer: (computer["name"] or "").lower())
+
+
+def group_named(client, option, path):
+    """The group record at ``path`` (already normalized); a missing one is an error naming the option."""
+    group = client.find_group(path)
+    if group is None:
+        raise SepmInputError("%s: group '%s' does not exist in the SEPM; give the full path with backslashes, "
+                             "e.g. 'My Company\\Servers'" % (option, path))
+    return group

@@ -66,6 +66,8 @@ import heapq
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+
 __all__ = [
     "Window", "WindowError", "parse_window", "parse_windows", "is_open", "time_left", "next_open",
     "occurrences", "to_restart_schedule", "as_datetime", "MAX_DURATION", "TIME_LEFT_CAP", "NEXT_OPEN_HORIZON",
@@ -96,7 +98,7 @@ _CRON_FIELDS = (
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-class WindowError(ValueError):
+class WindowError(SepmInputError):
     """A malformed window; the message is one line naming the window and the field."""
 
 
@@ -267,6 +269,9 @@ def _parse_duration(value, where):
     else:
         raise WindowError("%s: duration %r is not a duration such as '4h', '90m', '1h30m', '2d' or a number of minutes"
                           % (where, value))
+    # Compared as minutes first: a huge count ("99999999999999d") overflows timedelta.
+    if not 0 < minutes <= MAX_DURATION.total_seconds() // 60:
+        raise WindowError("%s: duration must be more than 0 and at most 7 days, got %r" % (where, value))
     duration = datetime.timedelta(minutes=minutes)
     if not datetime.timedelta(0) < duration <= MAX_DURATION:
         raise WindowError("%s: duration must be more than 0 and at most 7 days, got %r" % (where, value))
@@ -376,7 +381,7 @@ def parse_windows(windows):
 
 def _check_now(now, name="now"):
     if not isinstance(now, datetime.datetime) or now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("%s must be a timezone-aware datetime, got %r" % (name, now))
+        raise SepmInputError("%s must be a timezone-aware datetime, got %r" % (name, now))
     return now.astimezone(_UTC)
 
 
@@ -385,12 +390,16 @@ def as_datetime(value, name="now"):
     if value is None:
         return datetime.datetime.now(_UTC)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.datetime.fromtimestamp(value, _UTC)
+        try:
+            return datetime.datetime.fromtimestamp(value, _UTC)
+        except (OverflowError, OSError, ValueError):
+            # Epoch seconds beyond the years datetime can hold (1e13, inf, nan).
+            raise SepmInputError("%s %r is not a time in epoch seconds that a calendar can hold" % (name, value)) from None
     if isinstance(value, str):
         try:
             value = datetime.datetime.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError("%s %r is not an ISO-8601 date and time" % (name, value)) from None
+            raise SepmInputError("%s %r is not an ISO-8601 date and time" % (name, value)) from None
     _check_now(value, name)
     return value
 

@@ -33,19 +33,22 @@ options:
     required: true
   computers:
     description:
-      - Names of the computers to send the command to.
+      - Names of the computers to send the command to (at most 255 characters each).
+      - A computer named twice, or in two letter cases, gets the command once; so does a computer
+        that is also a direct member of a group in O(groups) (the group's command reaches it).
     type: list
     elements: str
     default: []
   ids:
     description:
-      - Ids of the computers to send the command to.
+      - Ids of the computers to send the command to (32 hexadecimal characters each).
     type: list
     elements: str
     default: []
   groups:
     description:
       - Full paths of groups whose computers get the command (filters do not apply to groups).
+      - Every group must exist; a missing one fails the task before any command is sent.
     type: list
     elements: str
     default: []
@@ -57,6 +60,7 @@ options:
   skip_version:
     description:
       - Leave out named computers whose agent version is already this one or newer.
+      - A SEP version such as C(14.3.10148.9100); anything else fails the task before any command is sent.
     type: str
   prompt:
     description:
@@ -76,7 +80,7 @@ options:
     default: ''
   command_id:
     description:
-      - The command to cancel, with O(command=cancel).
+      - The command to cancel, with O(command=cancel) - the SEPM's command id, 32 hexadecimal characters.
     type: str
   wait:
     description:
@@ -86,11 +90,12 @@ options:
   wait_timeout:
     description:
       - Seconds to wait with O(wait). The module fails when the command is not final by then.
+      - From 1 to 86400 (a day); checked before any command is sent.
     type: int
     default: 1800
   poll_interval:
     description:
-      - Seconds between status reads while waiting.
+      - Seconds between status reads while waiting, from 1 to 3600; checked before any command is sent.
     type: int
     default: 15
 '''
@@ -158,23 +163,50 @@ counts:
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import (
     read_command,
+    read_named_command,
     summarize_rows,
     wait_for_command,
 )
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import normalize_path
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import (
+    COMPUTER_NAME_MAX,
+    check_group_paths,
+    check_guid,
+    check_guids,
+    check_names,
+    check_range,
+    check_version,
+    unique,
+)
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import resolve_computers
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import group_named, resolve_computers
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import is_below
 
 TARGET_KEYS = {"commandID_computer": "computers", "commandID_group": "groups"}
+WAIT_TIMEOUT_MAX = 86400
+POLL_INTERVAL_MAX = 3600
 
 
-def cancel(module):
+def checked_options(params):
+    """Every option checked and normalized before the first SEPM call; one line naming the option otherwise."""
+    checked = dict(params)
+    checked["wait_timeout"] = check_range("wait_timeout", params["wait_timeout"], 1, WAIT_TIMEOUT_MAX, "seconds")
+    checked["poll_interval"] = check_range("poll_interval", params["poll_interval"], 1, POLL_INTERVAL_MAX, "seconds")
+    checked["skip_version"] = check_version("skip_version", params["skip_version"])
+    checked["computers"] = check_names("computers", params["computers"], COMPUTER_NAME_MAX)
+    checked["ids"] = check_guids("ids", params["ids"])
+    checked["groups"] = check_group_paths("groups", params["groups"])
+    if params["command"] == "cancel":
+        checked["command_id"] = check_guid("command_id", params["command_id"])
+    elif not (params["computers"] or params["ids"] or params["groups"]):
+        raise SepmInputError("name the targets with computers, ids or groups")
+    return checked
+
+
+def cancel(module, params):
     client = module.client
-    command_id = module.params["command_id"]
-    if not command_id:
-        raise ValueError("command=cancel needs command_id")
-    rows = read_command(client, command_id)
+    command_id = params["command_id"]
+    rows = read_named_command(client, command_id)
     pending = [row for row in rows if not row["final"]]
     result = module.change({"pending": len(pending)}, {"pending": 0}, lambda: client.cancel_command(command_id))
     if pending and not module.check_mode:
@@ -183,9 +215,11 @@ def cancel(module):
     return result
 
 
-def chosen_computers(module):
-    params = module.params
+def chosen_computers(module, params, groups):
+    """The named computers, each once, without those a group target already reaches."""
     computers = resolve_computers(module.client, params["computers"], params["ids"])
+    group_ids = {group["id"] for group in groups}
+    computers = [c for c in computers if c["group_id"] not in group_ids]
     if params["only_reboot_required"] and params["command"] == "restart":
         computers = [c for c in computers if c["reboot_required"]]
     if params["skip_version"]:
@@ -193,13 +227,10 @@ def chosen_computers(module):
     return computers
 
 
-def send(module):
+def send(module, params):
     client = module.client
-    params = module.params
-    if not (params["computers"] or params["ids"] or params["groups"]):
-        raise ValueError("name the targets with computers, ids or groups")
-    groups = [client.group_by_path(normalize_path(path)) for path in params["groups"]]
-    computers = chosen_computers(module)
+    groups = unique((group_named(client, "groups", path) for path in params["groups"]), key=lambda group: group["id"])
+    computers = chosen_computers(module, params, groups)
     body = None
     if params["command"] == "restart":
         body = {"prompt_type": "prompt" if params["prompt"] else "no_prompt",
@@ -231,9 +262,10 @@ def send(module):
 
 
 def run_command(module):
-    if module.params["command"] == "cancel":
-        return cancel(module)
-    return send(module)
+    params = checked_options(module.params)
+    if params["command"] == "cancel":
+        return cancel(module, params)
+    return send(module, params)
 
 
 def main():

@@ -47,12 +47,14 @@ counts:
   sample: {"total": 2, "by_state": {"COMPLETED": 1, "IN_PROGRESS": 1}, "done": false}
 '''
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import read_command, summarize_rows
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import read_named_command, summarize_rows
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import check_guid
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
 
 
 def read(module):
-    rows = read_command(module.client, module.params["command_id"])
+    command_id = check_guid("command_id", module.params["command_id"])
+    rows = read_named_command(module.client, command_id)
     return {"changed": False, "computers": rows, "counts": summarize_rows(rows)}
 
 

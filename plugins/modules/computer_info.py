@@ -27,6 +27,7 @@ options:
     description:
       - Full path of a SEPM group, with backslashes, for example C(My Company\Servers).
       - Only computers in this group are returned; see O(include_subgroups).
+      - An empty string is an error; leave the option out to query every computer.
     type: str
   include_subgroups:
     description:
@@ -39,7 +40,7 @@ options:
     type: str
   ids:
     description:
-      - Computer ids (the SEPM's C(uniqueId)) to return.
+      - Computer ids (the SEPM's C(uniqueId), 32 hexadecimal characters) to return.
     type: list
     elements: str
   os:
@@ -58,6 +59,7 @@ options:
   version_below:
     description:
       - Only computers whose agent version is older than this, for example C(14.3.10148.9100).
+      - Must be a SEP version (numbers separated by dots); anything else fails the task.
     type: str
   summary_only:
     description:
@@ -174,33 +176,54 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import
     normalize_computer,
     summarize,
 )
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import normalize_path
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import (
+    COMPUTER_NAME_MAX,
+    check_group_path,
+    check_guids,
+    check_name,
+    check_names,
+    check_version,
+)
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import LOOKED_UP_SINGLY, fetch_records
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import LOOKED_UP_SINGLY, fetch_records, group_named
 
 
-def read_records(module):
+def checked_options(params):
+    """Every filter checked before the first SEPM call: an empty group is a mistake, not 'every computer'."""
+    checked = dict(params)
+    if params["group"] is not None:
+        checked["group"] = check_group_path("group", params["group"])
+    if params["name"] is not None:
+        checked["name"] = check_name("name", params["name"], COMPUTER_NAME_MAX)
+    if params["ids"] is not None:
+        checked["ids"] = check_guids("ids", params["ids"])
+    if params["os"] is not None:
+        checked["os"] = check_names("os", params["os"], COMPUTER_NAME_MAX)
+    checked["version_below"] = check_version("version_below", params["version_below"])
+    return checked
+
+
+def read_records(module, params):
     client = module.client
-    params = module.params
     if params["ids"] and len(params["ids"]) <= LOOKED_UP_SINGLY:
         return fetch_records(client, ids=params["ids"])
     group_id = None
     if params["group"]:
         # Resolved even with include_subgroups: an unknown group is an error, not an empty answer.
-        group_id = client.group_by_path(normalize_path(params["group"]))["id"]
+        group_id = group_named(client, "group", params["group"])["id"]
     if params["include_subgroups"]:
         group_id = None
     return client.computers(group_id=group_id, name=params["name"], os=params["os"])
 
 
 def query(module):
-    params = module.params
+    params = checked_options(module.params)
     computer_filter = ComputerFilter(
-        group=normalize_path(params["group"]) if params["group"] else None, include_subgroups=params["include_subgroups"], name=params["name"],
+        group=params["group"], include_subgroups=params["include_subgroups"], name=params["name"],
         ids=params["ids"], online=params["online"], reboot_required=params["reboot_required"],
         version_below=params["version_below"],
     )
-    selected = [computer for computer in map(normalize_computer, read_records(module)) if computer_filter(computer)]
+    selected = [computer for computer in map(normalize_computer, read_records(module, params)) if computer_filter(computer)]
     selected.sort(key=lambda computer: (computer["name"] or "").lower())
     return {
         "changed": False,

@@ -68,19 +68,29 @@ group:
 '''
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmError
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import normalize_path
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import (
+    COMPUTER_NAME_MAX,
+    check_group_path,
+    check_guids,
+    check_names,
+)
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import resolve_computers
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import group_named, resolve_computers
 
 
 def move(module):
     client = module.client
     params = module.params
-    if not (params["computers"] or params["ids"] or params["hardware_keys"]):
-        raise ValueError("name the computers to move with computers, ids or hardware_keys")
-    group = client.group_by_path(normalize_path(params["group"]))
+    path = check_group_path("group", params["group"])
+    names = check_names("computers", params["computers"], COMPUTER_NAME_MAX)
+    ids = check_guids("ids", params["ids"])
+    hardware_keys = check_names("hardware_keys", params["hardware_keys"], COMPUTER_NAME_MAX)
+    if not (names or ids or hardware_keys):
+        raise SepmInputError("name the computers to move with computers, ids or hardware_keys")
+    group = group_named(client, "group", path)
     target = group["fullPathName"]
-    computers = resolve_computers(client, params["computers"], params["ids"], params["hardware_keys"])
+    computers = resolve_computers(client, names, ids, hardware_keys)
     to_move = [c for c in computers if (c["group"] or "").lower() != target.lower()]
     before = {c["name"]: c["group"] for c in computers}
     after = {c["name"]: target for c in computers}

@@ -22,6 +22,10 @@ options:
   path:
     description:
       - Full path of the group with backslashes, for example C(My Company\Servers\Patch Staging).
+        C(/) separates names too.
+      - Each name in the path is at most 256 characters (the SEPM's limit).
+      - The path starts at the root group (C(My Company)), which the SEPM owns; it can be
+        updated but neither created nor deleted.
     type: str
     required: true
   state:
@@ -33,7 +37,8 @@ options:
     default: present
   description:
     description:
-      - Description of the group. Left as it is when not given.
+      - Description of the group, at most 1024 characters. Left as it is when not given;
+        V('') clears it.
     type: str
   inherits:
     description:
@@ -85,14 +90,30 @@ group:
     inherits: false
 '''
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import (
     ancestors,
     describe_group,
     name_of,
-    normalize_path,
     parent_of,
 )
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import (
+    GROUP_DESCRIPTION_MAX,
+    check_group_path,
+)
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
+
+
+def checked_path(params):
+    """The normalized path, refused before any SEPM call when it cannot be what the task asks."""
+    path = check_group_path("path", params["path"])
+    if parent_of(path) is None and params["state"] == "absent":
+        raise SepmInputError("path: '%s' is a root group; the SEPM owns it, it cannot be deleted" % path)
+    description = params["description"]
+    if description is not None and len(description) > GROUP_DESCRIPTION_MAX:
+        raise SepmInputError("description is %d characters long; the SEPM takes at most %d"
+                             % (len(description), GROUP_DESCRIPTION_MAX))
+    return path
 
 
 def remove(module, path, existing):
@@ -108,10 +129,14 @@ def create(module, path):
     params = module.params
     parent = parent_of(path)
     if parent is None:
-        raise ValueError("group '%s' is a root group; the SEPM creates it, it cannot be created through the API" % path)
+        raise SepmInputError("path: group '%s' is a root group; the SEPM creates it, it cannot be created through the API" % path)
     missing = [ancestor for ancestor in ancestors(path) if client.find_group(ancestor) is None]
+    if missing and parent_of(missing[0]) is None:
+        # Nothing can be created above a root, so create_parents cannot help.
+        raise SepmInputError("path: root group '%s' does not exist in the SEPM; a path starts at the root, "
+                             "for example 'My Company\\Servers'" % missing[0])
     if missing and not params["create_parents"]:
-        raise ValueError("parent group '%s' does not exist: create it first or set create_parents: true" % missing[-1])
+        raise SepmInputError("parent group '%s' does not exist: create it first or set create_parents: true" % missing[-1])
     inherits = True if params["inherits"] is None else params["inherits"]
     after = {"path": path, "description": params["description"] or "", "inherits": inherits}
 
@@ -138,7 +163,8 @@ def update(module, existing):
 
     def apply():
         changes = {"name": existing["name"], "inherits": after["inherits"]}
-        if after["description"]:
+        if after["description"] != before["description"]:
+            # Sent only when it changes, '' included: that is how a description is cleared.
             changes["description"] = after["description"]
         client.update_group(existing["id"], changes)
 
@@ -148,7 +174,7 @@ def update(module, existing):
 
 
 def ensure_group(module):
-    path = normalize_path(module.params["path"])
+    path = checked_path(module.params)
     existing = module.client.find_group(path)
     if module.params["state"] == "absent":
         return remove(module, path, existing)

@@ -98,8 +98,10 @@ tree:
   type: dict
 '''
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import SEPARATOR, group_facts, normalize_path
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import SEPARATOR, group_facts
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import check_group_path
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import group_named
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.policies import assignments_by_group
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.settings import default_location
 
@@ -111,10 +113,11 @@ def _policy_ref(summary):
 def selected_groups(module):
     client = module.client
     params = module.params
-    if not params["path"]:
+    if params["path"] is None:
         return list(client.groups())
-    path = normalize_path(params["path"])
-    top = client.group_by_path(path)
+    # An empty path is a mistake (an unset variable), not a request for every group.
+    path = check_group_path("path", params["path"])
+    top = group_named(client, "path", path)
     if not params["include_subgroups"]:
         return [top]
     prefix = path.lower() + SEPARATOR

@@ -128,9 +128,10 @@ changed_locations:
   elements: str
 '''
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import normalize_path
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import LOCATION_NAME_MAX, check_group_path, check_name
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.settings import desired_restart, select_locations
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import group_named
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.settings import check_notification, desired_restart, select_locations
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import to_restart_schedule
 
 
@@ -141,13 +142,17 @@ def restart_of(settings):
 def ensure_restart_settings(module):
     client = module.client
     params = module.params
+    # Every option checked before the first SEPM call.
+    path = check_group_path("group", params["group"])
+    check_name("location", params["location"], LOCATION_NAME_MAX)
+    check_notification(params["notification"])
     schedule = None
     if params["window"]:
         mapped = to_restart_schedule(params["window"])
         schedule = mapped["schedule"]
         module.warn("the SEPM applies restart schedules in each client's local time; the window was written for %s"
                     % mapped["timezone"])
-    group = client.group_by_path(normalize_path(params["group"]))
+    group = group_named(client, "group", path)
     locations = select_locations(client.group_locations(group["id"]), group, params["location"])
     before, after, location_ids = {}, {}, {}
     for location in locations:

@@ -25,13 +25,13 @@ extends_documentation_fragment:
 options:
   policy:
     description:
-      - Name or id of the policy to assign.
+      - Name or id of the policy to assign (a name is at most 255 characters, the SEPM's limit).
     type: str
     required: true
   policy_type:
     description:
       - Type of the policy, to pick between policies of different types with the same name.
-      - Found from the policy when not given.
+      - Found from the policy when not given. A type that cannot be assigned to a group fails the task.
     type: str
   group:
     description:
@@ -78,52 +78,39 @@ changed_locations:
   elements: str
 '''
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import normalize_path
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.policies import (
-    GROUP_POLICY_TYPES,
-    check_assignable,
-    find_policy,
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.assignments import Assignment
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import (
+    LOCATION_NAME_MAX,
+    POLICY_NAME_MAX,
+    check_group_path,
+    check_name,
 )
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.settings import select_locations
-
-GROUP_WIDE = "(all locations)"
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import group_named
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.policies import check_assignable, find_policy
 
 
 def assign(module):
     client = module.client
     params = module.params
+    # Every option checked before the first SEPM call.
+    policy_name = check_name("policy", params["policy"], POLICY_NAME_MAX)
+    if params["policy_type"] is not None:
+        check_assignable(params["policy_type"])
+    path = check_group_path("group", params["group"])
+    check_name("location", params["location"], LOCATION_NAME_MAX)
+
     summaries = client.policy_summaries()
-    policy = find_policy(summaries, params["policy"], params["policy_type"])
-    policy_type = policy["policytype"]
-    check_assignable(policy_type)
-    group = client.group_by_path(normalize_path(params["group"]))
+    policy = find_policy(summaries, policy_name, params["policy_type"])
+    check_assignable(policy["policytype"])
+    group = group_named(client, "group", path)
     names = {s["id"]: s["name"] for s in summaries}
-
-    if policy_type in GROUP_POLICY_TYPES:
-        location_ids = {GROUP_WIDE: None}
-        current = {GROUP_WIDE: client.group_policy(group["id"], policy_type)}
-    else:
-        locations = select_locations(client.group_locations(group["id"]), group, params["location"])
-        location_ids = {loc["name"]: loc["id"] for loc in locations}
-        current = {loc["name"]: client.location_policy(group["id"], loc["id"], policy_type) for loc in locations}
-
-    to_change = sorted(name for name, policy_id in current.items() if policy_id != policy["id"])
-    before = {name: names.get(policy_id, policy_id) for name, policy_id in current.items()}
-    after = dict(before, **{name: policy["name"] for name in to_change})
-
-    def apply():
-        for name in to_change:
-            if location_ids[name] is None:
-                client.assign_group_policy(group["id"], policy_type, policy["id"])
-            else:
-                client.assign_location_policy(group["id"], location_ids[name], policy_type, policy["id"])
-
-    result = module.change(before, after, apply)
+    assignment = Assignment(client, group, policy, params["location"])
+    result = module.change(assignment.before(names), assignment.after(names), lambda: assignment.apply(client))
     result.update(
-        policy={"id": policy["id"], "name": policy["name"], "type": policy_type},
+        policy={"id": policy["id"], "name": policy["name"], "type": policy["policytype"]},
         group=group.get("fullPathName"),
-        changed_locations=to_change,
+        changed_locations=assignment.to_change,
     )
     return result
 

@@ -28,10 +28,12 @@ options:
   type:
     description:
       - Only policies of this type, for example C(lu), C(av), C(fw), C(upgrade).
+      - One of the types a SEPM 14.3 knows (C(adc), C(av), C(exceptions), C(fw), C(hi), C(hid), C(ips), C(lu),
+        C(lucontent), C(mem), C(msl), C(ntr), C(tdad), C(upgrade)); another value fails the task.
     type: str
   name:
     description:
-      - Only the policy with this name (compared without case).
+      - Only the policy with this name (compared without case), at most 255 characters.
     type: str
 '''
 
@@ -85,8 +87,9 @@ policies:
       type: dict
 '''
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import POLICY_NAME_MAX, check_name
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.policies import lu_patch_settings, policy_facts
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.policies import check_policy_type, lu_patch_settings, policy_facts
 
 
 class GroupNames:
@@ -126,6 +129,9 @@ def assigned_to(summary, names):
 def read_policies(module):
     client = module.client
     params = module.params
+    check_policy_type(params["type"])
+    if params["name"] is not None:
+        check_name("name", params["name"], POLICY_NAME_MAX)
     summaries = client.policy_summaries(params["type"])
     if params["name"]:
         summaries = [s for s in summaries if (s.get("name") or "").lower() == params["name"].lower()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 ALLOW = "LiveUpdate - Client Patches Allowed"
 DENY = "LiveUpdate - Client Patches Denied"
+SQL = "My Company\\Servers\\SQL"
 ALLOWED = ["My Company\\Servers\\SQL", "My Company\\Servers\\File"]
 DENIED = ["My Company\\Workstations"]
 VARS = {"patch_policy_allowed_groups": ALLOWED, "patch_policy_denied_groups": DENIED}
@@ -23,7 +24,7 @@ def test_first_run_assigns_second_changes_nothing(api, runner, clean_emulator):
     seq = clean_emulator.events()["last_seq"]
     first = runner.run("endpoint_ops.sepm.patch_policy", extra_vars=VARS)
     assert first.returncode == 0, first.output
-    assert first.recap()["changed"] >= 2
+    assert first.recap()["changed"] >= 1
     for path in ALLOWED:
         assert assigned(api, path) == api.policy_id("lu", ALLOW)
     assert assigned(api, DENIED[0]) == api.policy_id("lu", DENY)
@@ -70,3 +71,60 @@ def test_deny_every_other_group_leaves_staging_groups_alone(api, runner, clean_e
     assert assigned(api, ALLOWED[0]) == api.policy_id("lu", ALLOW)
     staging_policy = api.call("GET", "groups/%s/locations/default/policies/lu" % api.group_id(staging))
     assert staging_policy.status_code == 410 or staging_policy.json() != deny
+
+
+def sessions(emulator):
+    """Logins and logouts the emulator counted since its last reset."""
+    counts = emulator.requests_count()["by_endpoint"]
+    return counts.get("POST identity/authenticate", 0), counts.get("POST identity/logout", 0)
+
+
+def test_role_logs_in_once_and_logs_out(runner, clean_emulator):
+    clean_emulator.reset_requests()
+    run = runner.run("endpoint_ops.sepm.patch_policy", extra_vars=VARS)
+    assert run.returncode == 0, run.output
+    assert sessions(clean_emulator) == (1, 1)
+
+
+def test_role_logs_out_when_it_fails(runner, clean_emulator):
+    clean_emulator.reset_requests()
+    run = runner.run("endpoint_ops.sepm.patch_policy",
+                     extra_vars={"patch_policy_allowed_groups": ["My Company\\Nowhere"]})
+    assert run.returncode != 0
+    assert sessions(clean_emulator) == (1, 1)
+
+
+def test_slash_and_backslash_paths_are_one_group(api, runner, clean_emulator):
+    """allowed 'My Company/Servers/SQL' with deny_every_other_group: SQL is allowed once, never denied."""
+    allowed = ["My Company/Servers/SQL"]
+    extra = {"patch_policy_allowed_groups": allowed, "patch_policy_deny_every_other_group": True}
+    first = runner.run("endpoint_ops.sepm.patch_policy", extra_vars=extra)
+    assert first.returncode == 0, first.output
+    assert assigned(api, SQL) == api.policy_id("lu", ALLOW)
+    seq = clean_emulator.events()["last_seq"]
+    second = runner.run("endpoint_ops.sepm.patch_policy", extra_vars=extra)
+    assert second.returncode == 0, second.output
+    assert second.recap()["changed"] == 0
+    assert assignments_since(clean_emulator, seq) == []
+    assert assigned(api, SQL) == api.policy_id("lu", ALLOW)
+
+
+def test_missing_second_group_fails_before_the_first_is_assigned(api, runner, clean_emulator):
+    seq = clean_emulator.events()["last_seq"]
+    run = runner.run("endpoint_ops.sepm.patch_policy",
+                     extra_vars={"patch_policy_allowed_groups": [SQL, "My Company\\Servers\\Nowhere"]})
+    assert run.returncode != 0
+    assert "My Company\\Servers\\Nowhere" in run.stdout or "My Company\\\\Servers\\\\Nowhere" in run.stdout
+    assert "nothing was assigned" in run.stdout
+    assert "Traceback" not in run.output
+    assert assignments_since(clean_emulator, seq) == []
+
+
+def test_group_allowed_and_denied_in_two_spellings_is_refused(runner, clean_emulator):
+    seq = clean_emulator.events()["last_seq"]
+    run = runner.run("endpoint_ops.sepm.patch_policy",
+                     extra_vars={"patch_policy_allowed_groups": ["My Company/Servers/SQL"],
+                                 "patch_policy_denied_groups": ["my company\\servers\\sql"]})
+    assert run.returncode != 0
+    assert "allowed_groups and denied_groups both name" in run.stdout
+    assert assignments_since(clean_emulator, seq) == []

@@ -642,3 +642,87 @@ def test_a_failed_logout_does_not_fail_the_work():
     client, _session, _clock = make_client(auth_ok(), ok(STATS_REPLY), error(500, "500", "boom"))
     client.client_version_stats()
     client.close()
+
+
+# -- messages a user acts on (issue 9) -------------------------------------------------
+
+
+def test_password_echoed_across_the_cut_leaves_no_prefix():
+    """The body is scrubbed before it is cut: a cut through the password would leave its first characters."""
+    body = "x" * (200 - 5) + PASSWORD + " trailing"
+    client, _session, _clock = make_client(auth_ok(TOKEN), FakeResponse(500, text=body))
+    with pytest.raises(SepmError) as info:
+        client.client_version_stats()
+    message = str(info.value)
+    assert PASSWORD[:5] not in message
+    assert_no_secret(message)
+
+
+def test_timeout_on_a_command_says_it_may_have_run_and_how_to_check():
+    client, session, _clock = make_client(auth_ok(TOKEN), requests.exceptions.ReadTimeout("read timed out"))
+    with pytest.raises(SepmConnectionError) as info:
+        client.send_command("restart", computer_ids=["A" * 32])
+    message = str(info.value)
+    assert "may have" in message and "endpoint_ops.sepm.command_info" in message
+    assert "sepm_port" not in message
+    assert len(session.calls) == 2  # login and the command, which is not sent again
+
+
+def test_timeout_on_a_read_still_names_host_and_port():
+    timeouts = [requests.exceptions.ReadTimeout("read timed out") for _attempt in range(2)]
+    client, _session, _clock = make_client(auth_ok(TOKEN), *timeouts, max_attempts=2)
+    with pytest.raises(SepmConnectionError) as info:
+        client.client_version_stats()
+    assert "sepm_host" in str(info.value)
+
+
+def test_hostname_mismatch_says_the_name_does_not_match_not_ca_path():
+    mismatch = requests.exceptions.SSLError(
+        "HTTPSConnectionPool(host='sepm.example.test', port=8446): Max retries exceeded (Caused by "
+        "SSLError(SSLCertVerificationError(1, \"[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+        "Hostname mismatch, certificate is not valid for 'sepm.example.test'. (_ssl.c:1006)\")))")
+    client, _session, _clock = make_client(mismatch, password=None, token=TOKEN)
+    with pytest.raises(SepmConnectionError) as info:
+        client.client_version_stats()
+    message = str(info.value)
+    assert "hostname mismatch" in message and "sepm_host" in message
+    assert "set ca_path" not in message
+
+
+def test_a_ca_bundle_that_is_not_pem_is_named_as_such():
+    not_pem = requests.exceptions.SSLError("[X509: NO_CERTIFICATE_OR_CRL_FOUND] no certificate or crl found (_ssl.c:4149)")
+    client, _session, _clock = make_client(not_pem, password=None, token=TOKEN)
+    with pytest.raises(SepmConnectionError) as info:
+        client.client_version_stats()
+    message = str(info.value)
+    assert "not a PEM CA bundle" in message and "ca_path" in message
+    assert "X509" not in message
+
+
+def test_an_unreadable_ca_bundle_is_a_connection_error_not_an_oserror():
+    client, _session, _clock = make_client(OSError("Could not find a suitable TLS CA certificate bundle, invalid path: /x"),
+                                           password=None, token=TOKEN)
+    with pytest.raises(SepmConnectionError) as info:
+        client.client_version_stats()
+    assert "ca_path" in str(info.value)
+
+
+@pytest.mark.parametrize("command_id", ["../version", "..", "A/B", "x?y=1"])
+def test_ids_are_escaped_as_one_path_segment(command_id):
+    client, session, _clock = make_client(auth_ok(TOKEN), page([]))
+    list(client.command_status(command_id))
+    url = session.calls[1].url
+    assert url.startswith("https://%s:8446/sepm/api/v1/command-queue/" % HOST)
+    segment = url.split("command-queue/", 1)[1]
+    assert "/" not in segment and "?" not in segment and segment != ".."
+
+
+def test_port_and_timeout_zero_are_kept_not_replaced_by_defaults():
+    client, _session, _clock = make_client(port=0, timeout=0)
+    assert client.port == 0 and client.timeout == 0
+
+
+def test_a_new_group_without_description_sends_none():
+    client, session, _clock = make_client(auth_ok(TOKEN), FakeResponse(201))
+    client.create_group("A" * 32, "Lab")
+    assert "description" not in session.calls[1].body
