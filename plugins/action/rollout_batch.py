@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import BATCH_OPTIONS, Engine
 from ansible_collections.endpoint_ops.sepm.plugins.plugin_utils.sepm_action import SepmAction
 
@@ -17,7 +18,7 @@ class ActionModule(SepmAction):
     def work(self, params, client, task_vars):
         state = params["rollout"]
         if params["batch"] not in state.get("labels", []):
-            raise ValueError("batch %r is not a batch of this rollout (%s)" % (params["batch"], ", ".join(state.get("labels", []))))
+            raise SepmInputError("batch %r is not a batch of this rollout (%s)" % (params["batch"], ", ".join(state.get("labels", []))))
         engine = Engine(client, state, say=self.say, check_mode=self._play_context.check_mode)
         entry = engine.run_batch(params["batch"])
         result = {"changed": engine.changed, "batch": entry, "stopped": (state.get("stop") or {}).get("reason"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ansible.plugins.loader import lookup_loader
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import PLAN_OPTIONS, RUN_OPTIONS, check_options, plan_state
 from ansible_collections.endpoint_ops.sepm.plugins.plugin_utils.sepm_action import SepmAction
 
@@ -28,13 +29,13 @@ class ActionModule(SepmAction):
             hosts.append({"host": host, "sepm_name": variables.get("sepm_name") or host,
                           "cluster": variables.get(cluster_var) or None})
         if not hosts:
-            raise ValueError("targets pattern %r matches no inventory host" % pattern)
+            raise SepmInputError("targets pattern %r matches no inventory host" % pattern)
         return hosts
 
     def work(self, params, client, task_vars):
         prefix = params["variable_prefix"]
         if not params["targets"] and not params["groups"]:
-            raise ValueError("name the targets with %stargets (an inventory pattern) or %sgroups (SEPM group paths)" % (prefix, prefix))
+            raise SepmInputError("name the targets with %stargets (an inventory pattern) or %sgroups (SEPM group paths)" % (prefix, prefix))
         options = {name: params[name] for name in RUN_OPTIONS}
         options["staging_name"] = options.pop("staging_group")
         # Checked before the inventory and the SEPM are read.

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import is_below, release_of
 
 __all__ = ["Plan", "batch_sizes", "classify", "plan_rollout", "OFFLINE_CHOICES"]
@@ -47,7 +48,7 @@ def _serial_items(serial):
     if isinstance(serial, (list, tuple)):
         items = list(serial)
         if not items:
-            raise ValueError("serial must not be an empty list")
+            raise SepmInputError("serial must not be an empty list")
         return items
     return [serial]
 
@@ -55,20 +56,20 @@ def _serial_items(serial):
 def _size(item, total):
     """The batch size one serial item gives for ``total`` hosts."""
     if isinstance(item, bool) or not isinstance(item, (int, str)):
-        raise ValueError("serial value %r is not a whole number or a percentage such as '10%%'" % (item,))
+        raise SepmInputError("serial value %r is not a whole number or a percentage such as '10%%'" % (item,))
     if isinstance(item, str):
         percent = _PERCENT.match(item)
         if percent:
             value = int(percent.group(1))
             if value <= 0:
-                raise ValueError("serial value %r must be more than 0%%" % item)
+                raise SepmInputError("serial value %r must be more than 0%%" % item)
             return max(1, min(value, 100) * total // 100)
         number = _NUMBER.match(item)
         if not number:
-            raise ValueError("serial value %r is not a whole number or a percentage such as '10%%'" % item)
+            raise SepmInputError("serial value %r is not a whole number or a percentage such as '10%%'" % item)
         item = int(number.group(1))
     if item <= 0:
-        raise ValueError("serial value %r must be more than 0" % (item,))
+        raise SepmInputError("serial value %r must be more than 0" % (item,))
     return item
 
 
@@ -84,7 +85,7 @@ def _nominal_sizes(serial, total):
 def batch_sizes(serial, total):
     """Batch sizes covering ``total`` hosts with Ansible ``serial`` semantics (see the module docstring)."""
     if isinstance(total, bool) or not isinstance(total, int) or total < 0:
-        raise ValueError("total must be a whole number of hosts, 0 or more, got %r" % (total,))
+        raise SepmInputError("total must be a whole number of hosts, 0 or more, got %r" % (total,))
     sizes = []
     remaining = total
     nominal = _nominal_sizes(serial, total)
@@ -104,10 +105,10 @@ def _os_of(host):
 def classify(host, target_version, sepm_version, offline="skip"):
     """None when ``host`` should be batched, else ``(state, reason)`` (see the module docstring)."""
     if offline not in OFFLINE_CHOICES:
-        raise ValueError("offline must be one of %s, got %r" % (", ".join(OFFLINE_CHOICES), offline))
+        raise SepmInputError("offline must be one of %s, got %r" % (", ".join(OFFLINE_CHOICES), offline))
     sepm_release = release_of(sepm_version)
     if sepm_release is None:
-        raise ValueError("sepm_version %r is not a SEP version such as '14.3.10148.9000'" % (sepm_version,))
+        raise SepmInputError("sepm_version %r is not a SEP version such as '14.3.10148.9000'" % (sepm_version,))
     version = host.get("agent_version")
     if version and not is_below(version, target_version):
         return ("compliant", "already at %s" % version)
@@ -177,16 +178,16 @@ def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), 
     """Split ``hosts`` (dicts, in order) into batches; see the module docstring for the rules."""
     if isinstance(max_unavailable_per_cluster, bool) or not isinstance(max_unavailable_per_cluster, int) \
             or max_unavailable_per_cluster < 1:
-        raise ValueError("max_unavailable_per_cluster must be a whole number, 1 or more, got %r" % (max_unavailable_per_cluster,))
+        raise SepmInputError("max_unavailable_per_cluster must be a whole number, 1 or more, got %r" % (max_unavailable_per_cluster,))
     seen = set()
     queue = []
     accounted = {}
     for host in hosts:
         name = host.get("name") if isinstance(host, dict) else None
         if not name:
-            raise ValueError("every host needs a name, got %r" % (host,))
+            raise SepmInputError("every host needs a name, got %r" % (host,))
         if name in seen:
-            raise ValueError("host %r is listed more than once" % (name,))
+            raise SepmInputError("host %r is listed more than once" % (name,))
         seen.add(name)
         outcome = classify(host, target_version, sepm_version, offline)
         if outcome is None:

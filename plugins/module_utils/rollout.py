@@ -35,6 +35,7 @@ import math
 import time
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils import rules
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmNotFoundError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import read_command
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import ComputerFilter, normalize_computer
@@ -761,9 +762,9 @@ MAX_NAME_LENGTH = 64
 def _check_number(options, name, low, high, kind=int, label=str):
     value = options.get(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        raise ValueError("%s must be a number, got %r" % (label(name), value))
+        raise SepmInputError("%s must be a number, got %r" % (label(name), value))
     if not low <= value <= high:
-        raise ValueError("%s must be from %s to %s, got %r" % (label(name), low, high, value))
+        raise SepmInputError("%s must be from %s to %s, got %r" % (label(name), low, high, value))
     return kind(value)
 
 
@@ -777,12 +778,12 @@ def check_options(options, prefix=""):
 
     windows = options.get("windows") or []
     if not windows and not options.get("ignore_windows"):
-        raise ValueError("give %s (restarts happen only inside them), or set %s: true" % (label("windows"), label("ignore_windows")))
+        raise SepmInputError("give %s (restarts happen only inside them), or set %s: true" % (label("windows"), label("ignore_windows")))
     if windows:
         try:
             parse_windows(windows)
         except ValueError as exc:
-            raise ValueError("%s: %s" % (label("windows"), exc))
+            raise SepmInputError("%s: %s" % (label("windows"), exc))
     for name in ("policy_timeout", "delivery_timeout", "restart_timeout"):
         options[name] = _check_number(options, name, 1, MAX_TIMEOUT, label=label)
     options["poll_interval"] = _check_number(options, "poll_interval", 0.01, MAX_POLL_INTERVAL, float, label)
@@ -794,16 +795,16 @@ def check_options(options, prefix=""):
     options["max_unavailable_per_cluster"] = _check_number(options, "max_unavailable_per_cluster", 1, 1000, label=label)
     staging = str(options.get("staging_name") or "").strip()
     if not staging or "\\" in staging or "/" in staging or len(staging) > MAX_NAME_LENGTH:
-        raise ValueError("%s must be one group name (no \\ or /, 1 to %d characters), got %r"
+        raise SepmInputError("%s must be one group name (no \\ or /, 1 to %d characters), got %r"
                          % (label("staging_name"), MAX_NAME_LENGTH, options.get("staging_name")))
     options["staging_name"] = staging
     target = options.get("target_version")
     if target and release_of(target) is None:
-        raise ValueError("%s %r is not a SEP version such as 14.3.10148.9100" % (label("target_version"), target))
+        raise SepmInputError("%s %r is not a SEP version such as 14.3.10148.9100" % (label("target_version"), target))
     try:
         batch_sizes(options.get("serial"), 1)
     except ValueError as exc:
-        raise ValueError("%s: %s" % (label("serial"), exc))
+        raise SepmInputError("%s: %s" % (label("serial"), exc))
     return options
 
 
@@ -831,7 +832,7 @@ def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=N
     sepm_version = (client.version() or {}).get("version")
     target = options.get("target_version") or newest_patch(client, release_of(sepm_version))
     if not target:
-        raise ValueError("the SEPM shows no client patch for its release (%s): set target_version, or let the SEPM "
+        raise SepmInputError("the SEPM shows no client patch for its release (%s): set target_version, or let the SEPM "
                          "download client patches. %s" % (release_of(sepm_version), CONSOLE_STEPS))
     options["target_version"] = target
     options["allow_policy_id"] = find_policy(client.policy_summaries("lu"), options["allow_policy"], "lu")["id"]
@@ -839,7 +840,7 @@ def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=N
     group_names = _group_names(client, groups, listing) if groups else []
     names, clusters = rules.resolve_targets(inventory_hosts, group_names, cluster_pattern)
     if not names:
-        raise ValueError("the targets name no computer: check targets and groups")
+        raise SepmInputError("the targets name no computer: check targets and groups")
     found = {}
     for record in listing if listing is not None else fetch_records(client, names=names):
         computer = normalize_computer(record)

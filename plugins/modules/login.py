@@ -21,14 +21,6 @@ author:
 extends_documentation_fragment:
   - endpoint_ops.sepm.connection
   - endpoint_ops.sepm.attributes.info_module
-options:
-  state:
-    description:
-      - V(present) logs in and returns the token; V(absent) logs the session of O(sepm_token) out, so
-        scheduled jobs do not leave SEPM sessions behind (put it under C(always) of a C(block)).
-    type: str
-    choices: [present, absent]
-    default: present
 notes:
   - Logging in changes nothing on the SEPM, so the module never reports a change and runs in check mode.
 '''
@@ -54,7 +46,7 @@ EXAMPLES = r'''
 RETURN = r'''
 token:
   description: The session token; pass it as O(sepm_token).
-  returned: O(state=present)
+  returned: success
   type: str
 expires_in:
   description: Seconds until the SEPM lets the token expire.
@@ -72,23 +64,14 @@ role:
   sample: {"bitMask": 8, "title": "SYSADMIN"}
 domain_id:
   description: Id of the domain logged in to.
-  returned: O(state=present)
+  returned: success
   type: str
-logged_out:
-  description: True when O(state=absent) ended the session.
-  returned: O(state=absent)
-  type: bool
 '''
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
 
 
 def log_in(module):
-    if module.params["state"] == "absent":
-        if not module.params["sepm_token"]:
-            raise ValueError("state=absent logs out the session of sepm_token: give sepm_token")
-        module.client.logout()
-        return {"changed": False, "logged_out": True}
     reply = module.client.login()
     module.client.keep_session()
     # The action plugin marks this result no_log, so the token reaches register but no log line.
@@ -103,10 +86,7 @@ def log_in(module):
 
 
 def main():
-    module = SepmModule(
-        argument_spec_extra=dict(state=dict(type="str", choices=["present", "absent"], default="present")),
-        supports_check_mode=True,
-    )
+    module = SepmModule(supports_check_mode=True)
     module.run(log_in)
 
 

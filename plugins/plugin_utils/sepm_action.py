@@ -20,6 +20,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import CONNECTION_ENV, argument_spec, client_kwargs
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import HAS_REQUESTS, SepmClient, SepmError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 
 try:  # ansible-core before 2.19 applies module_defaults only when an action runs a module
     from ansible.executor.module_common import get_action_args_with_defaults
@@ -74,7 +75,7 @@ class SepmAction(ActionBase):
         try:
             client = SepmClient(**client_kwargs(params))
             result.update(self.work(params, client, task_vars or {}))
-        except (SepmError, ValueError) as exc:
+        except (SepmError, SepmInputError) as exc:
             result.update(failed=True, msg=str(exc))
             if isinstance(exc, SepmError):
                 result.update({key: value for key, value in exc.to_dict().items() if value is not None})
