@@ -18,12 +18,18 @@ description:
     When several computers want the same name (compared without case), the one that checked in last keeps it; the others
     fall back to their next entry, then to the name with the start of the SEPM computer id appended. The renames are
     reported in one warning and no computer is dropped.
-  - "Host variables, all prefixed C(sepm_): C(sepm_id), C(sepm_hardware_key), C(sepm_name), C(sepm_fqdn), C(sepm_group),
-    C(sepm_group_id), C(sepm_agent_version), C(sepm_running_version), C(sepm_target_version), C(sepm_deployment_status),
-    C(sepm_deployment_message), C(sepm_online), C(sepm_reboot_required), C(sepm_reboot_reason), C(sepm_os_name),
-    C(sepm_operating_system), C(sepm_os_function), C(sepm_ip_addresses), C(sepm_mac_addresses),
-    C(sepm_domain_or_workgroup), C(sepm_last_update_time) (milliseconds since the epoch, as the SEPM sends it),
-    C(sepm_last_check_in) (the same instant as ISO 8601 UTC), C(sepm_profile_serial) and C(sepm_profile_version)."
+  - "Host variables, all prefixed C(sepm_), by default only what a play needs to target and reach a computer:
+    C(sepm_id), C(sepm_name), C(sepm_group), C(sepm_fqdn), C(sepm_ip_addresses), C(sepm_os_name), C(sepm_online),
+    C(sepm_agent_version) and C(sepm_reboot_required); O(extra_host_vars) adds others. The variables O(compose) makes
+    are host variables too."
+  - "O(compose), O(groups) and O(keyed_groups) see every field, host variable or not: C(sepm_hardware_key),
+    C(sepm_group_id), C(sepm_running_version), C(sepm_target_version), C(sepm_deployment_status),
+    C(sepm_deployment_message), C(sepm_reboot_reason), C(sepm_operating_system), C(sepm_os_function),
+    C(sepm_mac_addresses), C(sepm_domain_or_workgroup), C(sepm_last_update_time) (milliseconds since the epoch, as the
+    SEPM sends it), C(sepm_last_check_in) (the same instant as ISO 8601 UTC), C(sepm_profile_serial) and
+    C(sepm_profile_version), besides the ones above."
+  - Every value from the SEPM, and every host name made from one, is marked unsafe, so text such as C({{ lookup(...) }})
+    in a computer name, OS name or group path stays text and is never rendered as a template.
   - One load makes one login, one C(GET groups) and one C(GET computers) per 1000 computers (and a logout).
   - Uses the collection's SEPM client, so the connection options and the C(SEPM_*) environment variables are the same as the modules'.
   - The inventory source is a YAML file whose name ends in C(.sepm.yml) or C(.sepm.yaml).
@@ -149,6 +155,18 @@ options:
       - Read only the computers the SEPM reports online.
     type: bool
     default: false
+  extra_host_vars:
+    description:
+      - SEPM fields (names without the C(sepm_) prefix, for example V(target_version), V(mac_addresses)) to set as host
+        variables besides the lean default set; V(all) sets every field.
+      - Each host variable costs time and memory on every host in every consumer of the inventory, not in this plugin.
+        C(ansible-inventory --list) of 50,000 hosts writes about 65 MB of JSON with the default set and about 135 MB with
+        V(all), and takes correspondingly longer; a play that loads the inventory holds them all in memory.
+      - O(compose), O(groups) and O(keyed_groups) can use every field without this option; a field they use is not
+        made a host variable. To keep only a value derived from a field, compose it into a variable of its own.
+    type: list
+    elements: str
+    default: []
 notes:
   - Keyed and composed group names are always sanitised (characters other than letters, digits and C(_) become C(_)),
     whatever C(TRANSFORM_INVALID_GROUP_CHARS) says, so V(14.3.10148.9000) becomes C(14_3_10148_9000).
@@ -186,6 +204,10 @@ keyed_groups:
 groups:
   ring0: sepm_name is match('SQL-0[1-3]-')
   needs_reboot: sepm_reboot_required
+# Two fields besides the lean default set become host variables
+extra_host_vars:
+  - target_version
+  - last_check_in
 
 # ---
 # Cached for an hour in JSON files; `ansible-inventory --flush-cache` forces a fresh query
@@ -206,6 +228,7 @@ import time
 from ansible.errors import AnsibleParserError
 from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import CONNECTION_ENV, client_kwargs
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmClient, SepmError
@@ -216,6 +239,14 @@ VAR_PREFIX = "sepm_"
 # The normalized computer's keys, in the order a cache row holds them.
 FIELDS = tuple(normalize_computer({}))
 VAR_NAMES = tuple(VAR_PREFIX + field for field in FIELDS)
+# Worked out from a row when it is read, never cached.
+DERIVED_FIELDS = ("fqdn", "last_check_in")
+ALL_FIELDS = FIELDS + DERIVED_FIELDS
+# The host variables every host gets: what a play needs to target and reach a computer
+# and what the rollout reads. Every other field costs time and memory on each of
+# thousands of hosts, so it is a host variable only when extra_host_vars asks for it.
+LEAN_FIELDS = ("id", "name", "group", "fqdn", "ip_addresses", "os_name", "online", "agent_version", "reboot_required")
+ALL_HOST_VARS = "all"
 CACHE_FORMAT = 1
 HOSTNAME_SOURCES = {
     "computer_name": lambda variables: variables.get("sepm_name"),
@@ -226,6 +257,29 @@ HOSTNAME_SOURCES = {
 }
 DUPLICATES_SHOWN = 10
 _WILDCARDS = re.compile(r"[*?\[]")
+
+
+def unsafe(value):
+    """SEPM data marked as never to be templated, on every supported ansible-core.
+
+    Before 2.19 a string that is not wrapped is rendered when a play reads it, so a computer
+    whose OS name holds ``{{ lookup('pipe', ...) }}`` would run that lookup. From 2.19 plugin
+    data is untrusted already and wrap_var also strips any trust. Numbers and booleans
+    cannot hold a template and are left as they are.
+    """
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return wrap_var(value)
+
+
+def host_var_names(extra):
+    """The ``sepm_*`` host variables to set: the lean set, then what extra_host_vars adds, in field order."""
+    extra = list(extra or ())
+    if ALL_HOST_VARS in extra:
+        wanted = ALL_FIELDS
+    else:
+        wanted = LEAN_FIELDS + tuple(field for field in ALL_FIELDS if field in extra and field not in LEAN_FIELDS)
+    return tuple(VAR_PREFIX + field for field in wanted)
 
 
 def safe_group_name(name):
@@ -405,39 +459,6 @@ def _suffixed(base, unique, taken):
     return "%s_%s_%d" % (base, unique, number)
 
 
-def cache_compiled_expressions(templar):
-    """Compile each constructed expression once, not once per host.
-
-    ansible-core 2.19 compiles a Jinja expression on every evaluation, which for
-    ``compose``, ``groups`` and ``keyed_groups`` over 20,000 hosts costs most of the
-    load. This keeps one compiled expression per text and options for this plugin's own
-    templar; evaluation (variables, filters, trust checks) is untouched. Where the
-    templar does not have the expected internals it changes nothing.
-    """
-    engine = getattr(templar, "_engine", None)
-    compile_expression = getattr(engine, "_compile_expression", None)
-    if compile_expression is None or getattr(compile_expression, "sepm_cached", False):
-        return False
-    compiled = {}
-
-    def cached(expression, options):
-        try:
-            key = (str(expression), options)
-            return compiled[key]
-        except KeyError:
-            result = compiled[key] = compile_expression(expression, options)
-            return result
-        except TypeError:
-            return compile_expression(expression, options)
-
-    cached.sepm_cached = True
-    try:
-        engine._compile_expression = cached  # pylint: disable=protected-access
-    except AttributeError:
-        return False
-    return True
-
-
 def encode_cache(rows, groups):
     """The cache value: one compact JSON string, cheap to store, copy, compare and load."""
     return json.dumps({"format": CACHE_FORMAT, "fields": FIELDS, "groups": groups, "rows": rows},
@@ -548,6 +569,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             PathFilter(self.get_option("include_groups"), self.get_option("exclude_groups"))
         except ValueError as exc:
             raise AnsibleParserError("include_groups/exclude_groups: %s" % exc) from None
+        unknown = [entry for entry in self.get_option("extra_host_vars") or ()
+                   if entry != ALL_HOST_VARS and entry not in ALL_FIELDS]
+        if unknown:
+            raise AnsibleParserError("extra_host_vars: unknown fields %s; choose from %s, or %s" % (
+                ", ".join(map(str, unknown)), ", ".join(ALL_FIELDS), ALL_HOST_VARS))
 
     # -- building the inventory ----------------------------------------------------------
 
@@ -605,42 +631,30 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         compose = self.get_option("compose")
         composed_groups = self.get_option("groups")
         keyed_groups = self.get_option("keyed_groups")
-        if compose or composed_groups or keyed_groups:
-            cache_compiled_expressions(self.templar)
+        constructed = bool(compose or composed_groups or keyed_groups)
+        var_names = host_var_names(self.get_option("extra_host_vars"))
         inventory = self.inventory
         for name, variables in zip(names, selected):
             group = group_of.get(variables["sepm_group"]) if variables["sepm_group"] else None
-            host = inventory.add_host(name, group=group)
-            self._set_variables(host, variables)
-            if compose or composed_groups or keyed_groups:
+            # The name is SEPM data too: unsafe, so inventory_hostname never renders as a template.
+            host = inventory.add_host(unsafe(name), group=group)
+            for var_name in var_names:
+                inventory.set_variable(host, var_name, unsafe(variables[var_name]))
+            if constructed:
                 self._construct(host, variables, compose, composed_groups, keyed_groups, strict)
         return len(selected)
 
-    def _set_variables(self, host, variables):
-        """Set the ``sepm_*`` variables of one host.
-
-        ``inventory.set_variable`` costs about 5 microseconds a variable in ansible-core 2.19
-        (it validates the name and copies and tags every value), which is 2.5 s of a
-        20,000-host load. These names are fixed and valid and the values are plain JSON data
-        that stays untrusted for templating, so they go into the host's variables in one
-        update, exactly as set_variable would store them; the public call is the fallback.
-        """
-        host_object = self.inventory.get_host(host)
-        host_vars = getattr(host_object, "vars", None)
-        if isinstance(host_vars, dict):
-            host_vars.update(variables)
-            return
-        for var_name, value in variables.items():  # pragma: no cover - other ansible-core internals
-            self.inventory.set_variable(host, var_name, value)
-
     def _construct(self, host, variables, compose, composed_groups, keyed_groups, strict):
-        """compose, groups and keyed_groups for one host; composed variables are visible to the other two."""
-        variables = dict(variables, inventory_hostname=host)
+        """compose, groups and keyed_groups for one host, through Constructable's helpers.
+
+        The expressions see every ``sepm_*`` field (unsafe, like the host variables), whether or
+        not it is a host variable, and the variables made by compose.
+        """
+        variables = {var_name: unsafe(value) for var_name, value in variables.items()}
+        variables["inventory_hostname"] = host
         if compose:
             self._set_composite_vars(compose, variables, host, strict=strict)
-            host_vars = self.inventory.get_host(host).vars
-            for var_name in compose:
-                if var_name in host_vars:
-                    variables[var_name] = host_vars[var_name]
+            host_vars = self.inventory.get_host(host).get_vars()
+            variables.update((var_name, host_vars[var_name]) for var_name in compose if var_name in host_vars)
         self._add_host_to_composed_groups(composed_groups, variables, host, strict=strict, fetch_hostvars=False)
         self._add_host_to_keyed_groups(keyed_groups, variables, host, strict=strict, fetch_hostvars=False)

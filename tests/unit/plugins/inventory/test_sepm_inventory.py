@@ -208,18 +208,103 @@ def test_group_tree_keeps_parents_and_children(loader, tmp_path, monkeypatch):
     assert "my_company_workstations" in groups
 
 
-def test_host_variables(loader, tmp_path, monkeypatch):
+LEAN_HOST_VARS = ["sepm_id", "sepm_name", "sepm_group", "sepm_fqdn", "sepm_ip_addresses", "sepm_os_name", "sepm_online",
+                  "sepm_agent_version", "sepm_reboot_required"]
+
+
+def sepm_vars(host_vars):
+    return [name for name in host_vars if name.startswith("sepm_")]
+
+
+def test_host_variables_are_the_lean_set_by_default(loader, tmp_path, monkeypatch):
     inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(fleet()), {"cache": False})
     host_vars = inventory.get_host("WS-FIN-0002").vars
     assert host_vars["sepm_group"] == "My Company\\Workstations\\Finance"
     assert host_vars["sepm_online"] is False
     assert host_vars["sepm_ip_addresses"] == ["10.1.0.2"]
     assert host_vars["sepm_agent_version"] == "14.3.10148.9000"
-    assert host_vars["sepm_last_check_in"] == "2024-08-21T12:39:55Z"
-    for key in ("id", "hardware_key", "running_version", "target_version", "reboot_required", "reboot_reason",
-                "os_name", "mac_addresses", "last_update_time", "fqdn"):
-        assert "sepm_" + key in host_vars
+    assert host_vars["sepm_reboot_required"] is False
+    assert sepm_vars(host_vars) == LEAN_HOST_VARS
     assert [name for name in host_vars if not name.startswith("sepm_")] == ["inventory_file", "inventory_dir"]
+
+
+def test_extra_host_vars_adds_fields(loader, tmp_path, monkeypatch):
+    config = {"cache": False, "extra_host_vars": ["last_check_in", "target_version"]}
+    inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(fleet()), config)
+    host_vars = inventory.get_host("WS-FIN-0002").vars
+    assert host_vars["sepm_last_check_in"] == "2024-08-21T12:39:55Z"
+    assert sepm_vars(host_vars) == LEAN_HOST_VARS + ["sepm_target_version", "sepm_last_check_in"]
+
+
+def test_extra_host_vars_all_sets_every_field(loader, tmp_path, monkeypatch):
+    inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(fleet()), {"cache": False, "extra_host_vars": ["all"]})
+    host_vars = inventory.get_host("WS-FIN-0002").vars
+    assert sorted(sepm_vars(host_vars)) == sorted("sepm_" + field for field in plugin_module.ALL_FIELDS)
+    for key in ("id", "hardware_key", "running_version", "target_version", "reboot_required", "reboot_reason",
+                "os_name", "mac_addresses", "last_update_time", "fqdn", "last_check_in"):
+        assert "sepm_" + key in host_vars
+
+
+def test_unknown_extra_host_var_is_one_clear_error(loader, tmp_path, monkeypatch):
+    with pytest.raises(AnsibleParserError, match="extra_host_vars: unknown fields colour"):
+        run(loader, tmp_path, monkeypatch, Sepm(fleet()), {"cache": False, "extra_host_vars": ["colour"]})
+
+
+def test_expressions_see_fields_that_are_not_host_variables(loader, tmp_path, monkeypatch):
+    config = {
+        "cache": False,
+        "compose": {"os_kind": "sepm_os_function | lower"},
+        "groups": {"finance_offline": "sepm_group_id is string and not sepm_online and sepm_mac_addresses | length > 0"},
+        "keyed_groups": [{"key": "sepm_deployment_status", "prefix": "deploy"}],
+    }
+    inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(fleet()), config)
+    host_vars = inventory.get_host("WS-FIN-0002").vars
+    assert host_vars["os_kind"] == BASE["osFunction"].lower()
+    assert [h.name for h in inventory.groups["finance_offline"].hosts] == ["WS-FIN-0002"]
+    assert len(inventory.groups["deploy_" + BASE["deploymentStatus"]].hosts) == 6
+    for field in ("sepm_os_function", "sepm_group_id", "sepm_mac_addresses", "sepm_deployment_status"):
+        assert field not in host_vars
+    assert sepm_vars(host_vars) == LEAN_HOST_VARS
+
+
+# -- SEPM data is never a template -------------------------------------------------------------
+
+def render(loader, text, variables):
+    """What a play would make of ``text`` with these variables, on any ansible-core."""
+    from ansible.template import Templar  # pylint: disable=import-outside-toplevel
+    try:
+        from ansible.template import trust_as_template  # pylint: disable=import-outside-toplevel
+    except ImportError:  # before 2.19 every string of a play is a template
+        trust_as_template = str
+    return Templar(loader=loader, variables=variables).template(trust_as_template(text))
+
+
+TEMPLATE_TEXT = "{{ 6 * 7 }}"
+
+
+def test_sepm_values_are_never_rendered(loader, tmp_path, monkeypatch):
+    computers = fleet()
+    computers[0].update({"computerName": "SQL-{{ 6 * 7 }}", "osName": TEMPLATE_TEXT, "operatingSystem": TEMPLATE_TEXT,
+                         "ipAddresses": [TEMPLATE_TEXT], "deploymentMessage": TEMPLATE_TEXT,
+                         "agentVersion": TEMPLATE_TEXT, "rebootReason": "{% raw %}x{% endraw %}"})
+    computers[0]["group"] = dict(computers[0]["group"], name="My Company\\{{ 6 * 7 }}")
+    config = {"cache": False, "extra_host_vars": ["all"],
+              "compose": {"composed": "sepm_os_name", "composed_from_hidden": "sepm_deployment_message ~ ''"},
+              "keyed_groups": [{"key": "sepm_operating_system", "prefix": "os"}]}
+    inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(computers, groups=GROUP_PATHS + ("My Company\\{{ 6 * 7 }}",)),
+                             config)
+    (name,) = [host for host in inventory.hosts if "{{" in host]
+    assert name == "SQL-{{ 6 * 7 }}"
+    host = inventory.get_host(name)
+    variables = dict(host.get_vars())
+    for var_name in ("inventory_hostname", "sepm_name", "sepm_os_name", "sepm_operating_system", "sepm_deployment_message",
+                     "sepm_agent_version", "sepm_reboot_reason", "sepm_group", "composed", "composed_from_hidden"):
+        shown = render(loader, "{{ %s }}" % var_name, variables)
+        assert "{" in shown and "42" not in shown and shown != "x", (var_name, shown)
+    assert render(loader, "{{ sepm_ip_addresses | first }}", variables) == TEMPLATE_TEXT
+    # group names made from SEPM text are sanitised: no braces survive
+    assert all("{" not in group for group in inventory.groups)
+    assert "my_company____6___7___" in inventory.groups
 
 
 # -- host names ------------------------------------------------------------------------------
