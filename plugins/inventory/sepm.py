@@ -225,6 +225,8 @@ import os
 import re
 import time
 
+from jinja2 import Environment, TemplateSyntaxError, nodes
+
 from ansible.errors import AnsibleParserError
 from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
@@ -242,12 +244,15 @@ VAR_NAMES = tuple(VAR_PREFIX + field for field in FIELDS)
 # Worked out from a row when it is read, never cached.
 DERIVED_FIELDS = ("fqdn", "last_check_in")
 ALL_FIELDS = FIELDS + DERIVED_FIELDS
+ALL_VAR_NAMES = tuple(VAR_PREFIX + field for field in ALL_FIELDS)
 # The host variables every host gets: what a play needs to target and reach a computer
 # and what the rollout reads. Every other field costs time and memory on each of
 # thousands of hosts, so it is a host variable only when extra_host_vars asks for it.
 LEAN_FIELDS = ("id", "name", "group", "fqdn", "ip_addresses", "os_name", "online", "agent_version", "reboot_required")
 ALL_HOST_VARS = "all"
-CACHE_FORMAT = 1
+# ansible-core 2.19 brought template trust: plugin data is untrusted unless the plugin says otherwise.
+CORE_DISTRUSTS_PLUGIN_DATA = hasattr(BaseInventoryPlugin, "trusted_by_default")
+CACHE_FORMAT = 2
 HOSTNAME_SOURCES = {
     "computer_name": lambda variables: variables.get("sepm_name"),
     "fqdn": lambda variables: variables.get("sepm_fqdn"),
@@ -256,18 +261,22 @@ HOSTNAME_SOURCES = {
     "id": lambda variables: variables.get("sepm_id"),
 }
 DUPLICATES_SHOWN = 10
+# Filters whose answer is not a function of their input: an expression using one is evaluated for every host.
+CHANCE_FILTERS = ("random", "shuffle", "password_hash")
 _WILDCARDS = re.compile(r"[*?\[]")
 
 
 def unsafe(value):
     """SEPM data marked as never to be templated, on every supported ansible-core.
 
-    Before 2.19 a string that is not wrapped is rendered when a play reads it, so a computer
-    whose OS name holds ``{{ lookup('pipe', ...) }}`` would run that lookup. From 2.19 plugin
-    data is untrusted already and wrap_var also strips any trust. Numbers and booleans
-    cannot hold a template and are left as they are.
+    Before 2.19 a plain string is rendered when a play reads it, so a computer whose OS name
+    holds ``{{ lookup('pipe', ...) }}`` would run that lookup: every string is wrapped. From
+    2.19 a string is a template only when trusted, data read from JSON never is, and
+    ``inventory.set_variable`` strips trust from every value of a plugin that is not
+    ``trusted_by_default``: wrap_var would repeat that work, at about a third of the time a
+    50,000-host load spends in this plugin. Numbers and booleans cannot hold a template.
     """
-    if value is None or isinstance(value, (bool, int, float)):
+    if CORE_DISTRUSTS_PLUGIN_DATA or value is None or isinstance(value, (bool, int, float)):
         return value
     return wrap_var(value)
 
@@ -388,11 +397,16 @@ def iso_time(milliseconds):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def host_variables(row):
-    """The ``sepm_*`` variables of one cached row (a normalized computer's values in FIELDS order)."""
+def host_variables(row, check_in=True):
+    """The ``sepm_*`` variables of one computer (its values in FIELDS order) and the derived ones.
+
+    ``check_in=False`` leaves out ``sepm_last_check_in``, a date formatting per host that only
+    extra_host_vars or an expression can want.
+    """
     variables = dict(zip(VAR_NAMES, row))
-    variables["sepm_fqdn"] = fqdn_of(variables.get("sepm_name"), variables.get("sepm_domain_or_workgroup"))
-    variables["sepm_last_check_in"] = iso_time(variables.get("sepm_last_update_time"))
+    variables["sepm_fqdn"] = fqdn_of(variables["sepm_name"], variables["sepm_domain_or_workgroup"])
+    if check_in:
+        variables["sepm_last_check_in"] = iso_time(variables["sepm_last_update_time"])
     return variables
 
 
@@ -459,10 +473,63 @@ def _suffixed(base, unique, taken):
     return "%s_%s_%d" % (base, unique, number)
 
 
+def expression_inputs(expressions, templates, known):
+    """The sorted names of the variables some constructed expressions and templates read, or None.
+
+    None means two hosts with equal values for those variables could still get different
+    answers: a name that is not one of the ``known`` variables (``vars``, ``hostvars``,
+    ``lookup(...)``, ``now()``...), a filter with chance in it, or text that does not parse.
+    Jinja's own parser reads the text; Ansible's templar is not involved.
+    """
+    environment = Environment()
+    names = set()
+    sources = ["{{ %s }}" % (expression,) for expression in expressions] + [str(text) for text in templates if text]
+    for source in sources:
+        try:
+            tree = environment.parse(source)
+        except TemplateSyntaxError:
+            return None
+        if any(node.name.rsplit(".", 1)[-1] in CHANCE_FILTERS for node in tree.find_all(nodes.Filter)):
+            return None
+        names.update(node.name for node in tree.find_all(nodes.Name) if node.ctx == "load")
+    if not names <= set(known):
+        return None
+    return tuple(sorted(names))
+
+
+def frozen(value):
+    """A hashable stand-in for a variable's value that tells True from 1 and [1] from (1,)."""
+    if isinstance(value, list):
+        return (list, tuple(frozen(item) for item in value))
+    if isinstance(value, dict):
+        return (dict, tuple(sorted((str(key), frozen(item)) for key, item in value.items())))
+    return (value.__class__, value)
+
+
 def encode_cache(rows, groups):
-    """The cache value: one compact JSON string, cheap to store, copy, compare and load."""
-    return json.dumps({"format": CACHE_FORMAT, "fields": FIELDS, "groups": groups, "rows": rows},
-                      separators=(",", ":"))
+    """The cache value: the SEPM's answer (every computer's FIELDS and the group paths) as one compact JSON string.
+
+    One string is cheap for the cache plugin to store and load (ansible-core 2.19 serialises
+    a cached structure value by value). Computers are stored a column per field, and a column
+    that repeats values (groups, versions, OS names, flags) as its distinct values plus an
+    index per computer: about a third of the size of a row per computer, quicker to load, and
+    each repeated value is one string in memory instead of one per host.
+    """
+    columns = []
+    for position in range(len(FIELDS)):
+        column = [row[position] for row in rows]
+        distinct = {}  # keyed with the type as well: True and 1, or 1 and 1.0, are equal keys
+        try:
+            indexes = [distinct.setdefault((value.__class__, value), len(distinct)) for value in column]
+        except TypeError:  # lists (IP and MAC addresses) are stored as they are
+            columns.append({"values": column})
+            continue
+        if len(distinct) * 2 > len(column):
+            columns.append({"values": column})
+        else:
+            columns.append({"distinct": [value for _kind, value in distinct], "index": indexes})
+    return json.dumps({"format": CACHE_FORMAT, "fields": FIELDS, "groups": groups, "count": len(rows),
+                       "columns": columns}, separators=(",", ":"))
 
 
 def decode_cache(value):
@@ -475,16 +542,33 @@ def decode_cache(value):
         return None
     if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or tuple(data.get("fields") or ()) != FIELDS:
         return None
-    rows, groups = data.get("rows"), data.get("groups")
-    if not isinstance(rows, list) or not isinstance(groups, list):
+    groups, columns, count = data.get("groups"), data.get("columns"), data.get("count")
+    if not isinstance(groups, list) or not isinstance(columns, list) or len(columns) != len(FIELDS):
         return None
-    return rows, groups
+    try:
+        values = [column["values"] if "values" in column else [column["distinct"][i] for i in column["index"]]
+                  for column in columns]
+    except (KeyError, IndexError, TypeError):
+        return None
+    if any(len(column) != count for column in values):
+        return None
+    return [list(row) for row in zip(*values)], groups
+
+
+def direct_groups(groups):
+    """The names of the groups a host joined itself, without the ancestors it joined through them (keyed parent_group)."""
+    ancestors = set()
+    for group in groups:
+        ancestors.update(group.get_ancestors())
+    return [group.name for group in groups if group not in ancestors]
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     """SEPM groups and computers as inventory groups and hosts."""
 
     NAME = "endpoint_ops.sepm.sepm"
+    # ansible-core 2.19 and later: nothing from the SEPM is a template (the default, said out loud).
+    trusted_by_default = False
 
     # keyed_groups and groups names are sanitised whatever TRANSFORM_INVALID_GROUP_CHARS says.
     _sanitize_group_name = staticmethod(safe_group_name)
@@ -493,6 +577,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super().__init__()
         self.request_count = 0
         self.timings = {}
+        self._construction = {}
 
     def verify_file(self, path):
         return super().verify_file(path) and str(path).endswith((".sepm.yml", ".sepm.yaml"))
@@ -577,22 +662,23 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     # -- building the inventory ----------------------------------------------------------
 
-    def select(self, rows):
+    def select(self, rows, check_in):
         """The ``sepm_*`` variables of each computer the filters keep, in SEPM order."""
         groups_ok = PathFilter(self.get_option("include_groups"), self.get_option("exclude_groups"))
         include_os, exclude_os = self.get_option("include_os"), self.get_option("exclude_os")
         os_ok = TextFilter(include_os, exclude_os) if include_os or exclude_os else None
         online_only = self.get_option("online_only")
+        online, group = FIELDS.index("online"), FIELDS.index("group")
+        os_name, operating_system = FIELDS.index("os_name"), FIELDS.index("operating_system")
         selected = []
         for row in rows:
-            variables = host_variables(row)
-            if online_only and not variables["sepm_online"]:
+            if online_only and not row[online]:
                 continue
-            if not groups_ok(variables["sepm_group"]):
+            if not groups_ok(row[group]):
                 continue
-            if os_ok is not None and not os_ok(variables["sepm_os_name"], variables["sepm_operating_system"]):
+            if os_ok is not None and not os_ok(row[os_name], row[operating_system]):
                 continue
-            selected.append(variables)
+            selected.append(host_variables(row, check_in))
         return selected, groups_ok
 
     def add_group_tree(self, paths, groups_ok):
@@ -618,7 +704,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return names
 
     def populate(self, rows, groups):
-        selected, groups_ok = self.select(rows)
+        strict = self.get_option("strict")
+        compose = self.get_option("compose")
+        composed_groups = self.get_option("groups")
+        keyed_groups = self.get_option("keyed_groups")
+        constructed = bool(compose or composed_groups or keyed_groups)
+        var_names = host_var_names(self.get_option("extra_host_vars"))
+        selected, groups_ok = self.select(rows, check_in=constructed or "sepm_last_check_in" in var_names)
         group_of = self.add_group_tree(list(groups) + [v["sepm_group"] for v in selected if v["sepm_group"]], groups_ok)
         names, renamed = assign_host_names(selected, self.get_option("hostnames"))
         if renamed:
@@ -627,12 +719,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning("SEPM inventory: %d computer(s) wanted a host name another computer has; renamed: %s%s" % (
                 len(renamed), shown, more))
 
-        strict = self.get_option("strict")
-        compose = self.get_option("compose")
-        composed_groups = self.get_option("groups")
-        keyed_groups = self.get_option("keyed_groups")
-        constructed = bool(compose or composed_groups or keyed_groups)
-        var_names = host_var_names(self.get_option("extra_host_vars"))
+        if constructed:
+            self._plan_construction(compose, composed_groups, keyed_groups)
         inventory = self.inventory
         for name, variables in zip(names, selected):
             group = group_of.get(variables["sepm_group"]) if variables["sepm_group"] else None
@@ -644,6 +732,32 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._construct(host, variables, compose, composed_groups, keyed_groups, strict)
         return len(selected)
 
+    def _plan_construction(self, compose, composed_groups, keyed_groups):
+        """Which variables the compose expressions, and the groups and keyed_groups ones, read (None: unknown).
+
+        Hosts whose values for those variables are equal get equal answers, so each stage is
+        evaluated once per distinct combination of values and its outcome (the composed
+        values, the groups joined) copied to the next host with the same combination.
+        ansible-core 2.19 compiles an expression on every evaluation, about a millisecond each.
+        """
+        known = set(ALL_VAR_NAMES) | {"inventory_hostname"} | set(compose or ())
+        compose_inputs = expression_inputs(list((compose or {}).values()), (), known)
+        keyed = [entry for entry in keyed_groups or () if isinstance(entry, dict)]
+        grouping_inputs = expression_inputs(
+            list((composed_groups or {}).values()) + [entry.get("key") for entry in keyed],
+            [entry.get("parent_group") for entry in keyed], known)
+        self._construction = {"compose": (compose_inputs, {}), "groups": (grouping_inputs, {})}
+
+    def _outcome(self, stage, variables):
+        """(memo, key) for one host and stage; key None when this stage cannot be shared between hosts."""
+        inputs, memo = self._construction[stage]
+        if inputs is None:
+            return memo, None
+        try:
+            return memo, tuple(frozen(variables.get(name)) for name in inputs)
+        except TypeError:  # a value that cannot be hashed: evaluate for this host
+            return memo, None
+
     def _construct(self, host, variables, compose, composed_groups, keyed_groups, strict):
         """compose, groups and keyed_groups for one host, through Constructable's helpers.
 
@@ -652,9 +766,30 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """
         variables = {var_name: unsafe(value) for var_name, value in variables.items()}
         variables["inventory_hostname"] = host
+        inventory = self.inventory
         if compose:
-            self._set_composite_vars(compose, variables, host, strict=strict)
-            host_vars = self.inventory.get_host(host).get_vars()
-            variables.update((var_name, host_vars[var_name]) for var_name in compose if var_name in host_vars)
-        self._add_host_to_composed_groups(composed_groups, variables, host, strict=strict, fetch_hostvars=False)
-        self._add_host_to_keyed_groups(keyed_groups, variables, host, strict=strict, fetch_hostvars=False)
+            memo, key = self._outcome("compose", variables)
+            composed = memo.get(key) if key is not None else None
+            if composed is None:
+                self._set_composite_vars(compose, variables, host, strict=strict)
+                host_vars = inventory.get_host(host).get_vars()
+                composed = {var_name: host_vars[var_name] for var_name in compose if var_name in host_vars}
+                if key is not None:
+                    memo[key] = composed
+            else:
+                for var_name, value in composed.items():
+                    inventory.set_variable(host, var_name, value)
+            variables.update(composed)
+        if composed_groups or keyed_groups:
+            memo, key = self._outcome("groups", variables)
+            joined = memo.get(key) if key is not None else None
+            if joined is None:
+                host_object = inventory.get_host(host)
+                before = set(host_object.get_groups())
+                self._add_host_to_composed_groups(composed_groups, variables, host, strict=strict, fetch_hostvars=False)
+                self._add_host_to_keyed_groups(keyed_groups, variables, host, strict=strict, fetch_hostvars=False)
+                if key is not None:
+                    memo[key] = direct_groups([group for group in host_object.get_groups() if group not in before])
+            else:
+                for group_name in joined:
+                    inventory.add_child(group_name, host)

@@ -203,11 +203,15 @@ def poison_cached_computer(cache_dir, name, template):
     wrapped = isinstance(stored, dict) and "__payload__" in stored
     data = json.loads(json.loads(stored["__payload__"]) if wrapped else stored)
     fields = data["fields"]
-    (row,) = [row for row in data["rows"] if row[fields.index("name")] == name]
+    # the cache stores a column per field, a repetitive one as its distinct values and an index per computer
+    columns = [column["values"] if "values" in column else [column["distinct"][i] for i in column["index"]]
+               for column in data["columns"]]
+    row = columns[fields.index("name")].index(name)
     for field in ("name", "os_name", "operating_system", "deployment_message", "reboot_reason", "agent_version"):
-        row[fields.index(field)] = "PWN-" + template if field == "name" else template
-    row[fields.index("ip_addresses")] = [template]
-    row[fields.index("group")] = "My Company\\" + template
+        columns[fields.index(field)][row] = "PWN-" + template if field == "name" else template
+    columns[fields.index("ip_addresses")][row] = [template]
+    columns[fields.index("group")][row] = "My Company\\" + template
+    data["columns"] = [{"values": column} for column in columns]
     value = json.dumps(data)
     stored = {"__payload__": json.dumps(value)} if wrapped else value
     cache_file.write_text(json.dumps(stored), encoding="utf-8")
