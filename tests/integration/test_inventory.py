@@ -94,8 +94,8 @@ def test_list_has_hosts_vars_and_constructed_groups(clean_emulator, collections,
     assert "LNX-APP-01" not in data["windows_servers"]["hosts"] and "SQL-01-N1" in data["windows_servers"]["hosts"]
 
 
-def test_fields_outside_the_lean_set_serve_expressions_and_are_host_vars_only_on_request(clean_emulator, collections,
-                                                                                        tmp_path):
+def test_fields_outside_the_lean_set_are_host_vars_only_on_request(clean_emulator, collections, tmp_path):
+    """A field outside the lean set serves expressions; it is a host variable only when extra_host_vars asks."""
     # windows_servers in INVENTORY reads sepm_os_function, which is not in the lean set
     lean = plain(run_inventory(clean_emulator, collections, tmp_path, "--list").stdout)
     assert "SQL-01-N1" in lean["windows_servers"]["hosts"]
