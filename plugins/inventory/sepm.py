@@ -28,8 +28,8 @@ description:
     C(sepm_mac_addresses), C(sepm_domain_or_workgroup), C(sepm_last_update_time) (milliseconds since the epoch, as the
     SEPM sends it), C(sepm_last_check_in) (the same instant as ISO 8601 UTC), C(sepm_profile_serial) and
     C(sepm_profile_version), besides the ones above."
-  - Every value from the SEPM, and every host name made from one, is marked unsafe, so text such as C({{ lookup(...) }})
-    in a computer name, OS name or group path stays text and is never rendered as a template.
+  - Every value from the SEPM, and every host name made from one, is marked unsafe, so template text (a C(lookup) between C({{) and
+    C(}})) in a computer name, OS name or group path stays text and is never rendered.
   - One load makes one login, one C(GET groups) and one C(GET computers) per 1000 computers (and a logout).
   - Uses the collection's SEPM client, so the connection options and the C(SEPM_*) environment variables are the same as the modules'.
   - The inventory source is a YAML file whose name ends in C(.sepm.yml) or C(.sepm.yaml).
@@ -160,7 +160,7 @@ options:
       - SEPM fields (names without the C(sepm_) prefix, for example V(target_version), V(mac_addresses)) to set as host
         variables besides the lean default set; V(all) sets every field.
       - Each host variable costs time and memory on every host in every consumer of the inventory, not in this plugin.
-        C(ansible-inventory --list) of 50,000 hosts writes about 65 MB of JSON with the default set and about 135 MB with
+        C(ansible-inventory --list) of 50,000 hosts writes about 46 MB of JSON with the default set and about 135 MB with
         V(all), and takes correspondingly longer; a play that loads the inventory holds them all in memory.
       - O(compose), O(groups) and O(keyed_groups) can use every field without this option; a field they use is not
         made a host variable. To keep only a value derived from a field, compose it into a variable of its own.
@@ -171,7 +171,14 @@ notes:
   - Keyed and composed group names are always sanitised (characters other than letters, digits and C(_) become C(_)),
     whatever C(TRANSFORM_INVALID_GROUP_CHARS) says, so V(14.3.10148.9000) becomes C(14_3_10148_9000).
   - Variables made by O(compose) are available to O(groups) and O(keyed_groups).
-  - With O(cache) on, the cache holds the unfiltered computer list, so changing a filter, O(hostnames) or a constructed
+  - O(compose), and O(groups) with O(keyed_groups), are evaluated once per distinct combination of the variables they
+    read, and hosts with the same values share the outcome, so a key such as C(sepm_agent_version) costs one evaluation
+    per version. An expression that reads anything but the host's own variables (C(vars), C(hostvars), a C(lookup)
+    or C(now) call) or uses C(random) or C(shuffle) is evaluated for every host. On ansible-core 2.19 each evaluation
+    compiles the expression anew (about a millisecond), so an expression that differs per host (one on C(sepm_name))
+    is the slowest thing a large inventory can ask for.
+  - With O(cache) on, the cache holds the SEPM's answer, unfiltered and compact (a column per field, repeated values
+    once; about 10 MB for 50,000 computers), so changing a filter, O(hostnames), O(extra_host_vars) or a constructed
     option needs no new SEPM query. Reading the cache does not rewrite it, so its age keeps counting from the last SEPM query;
     C(--flush-cache) forces a query.
   - A failed load (wrong password, SEPM unreachable, untrusted certificate) is one message naming the cause and the option to change.
@@ -273,7 +280,7 @@ def unsafe(value):
     holds ``{{ lookup('pipe', ...) }}`` would run that lookup: every string is wrapped. From
     2.19 a string is a template only when trusted, data read from JSON never is, and
     ``inventory.set_variable`` strips trust from every value of a plugin that is not
-    ``trusted_by_default``: wrap_var would repeat that work, at about a third of the time a
+    ``trusted_by_default``: wrap_var would repeat that work, at about a sixth of the time a
     50,000-host load spends in this plugin. Numbers and booleans cannot hold a template.
     """
     if CORE_DISTRUSTS_PLUGIN_DATA or value is None or isinstance(value, (bool, int, float)):

@@ -64,7 +64,7 @@ groups:
   needs_reboot: sepm_reboot_required
 """
 PLUGIN_LINE = re.compile(r"SEPM inventory: .*")
-GRAPH_HOST = re.compile(r"^\s*\|--[^@]")
+GRAPH_HOST = re.compile(r"\|--(?!@)")
 
 
 def closed_port():
@@ -105,7 +105,7 @@ def run_inventory(emulator, workdir, source, args, sepm_down=False):
 def count_hosts(path, args):
     if "--graph" in args:
         with open(path, encoding="utf-8") as handle:
-            return len({line.split("|--", 1)[1].strip() for line in handle if GRAPH_HOST.match(line)})
+            return len({line.split("|--", 1)[1].strip() for line in handle if GRAPH_HOST.search(line)})
     with open(path, encoding="utf-8") as handle:
         data = json.load(handle)
     if "--export" in args:
