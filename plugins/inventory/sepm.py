@@ -18,12 +18,18 @@ description:
     When several computers want the same name (compared without case), the one that checked in last keeps it; the others
     fall back to their next entry, then to the name with the start of the SEPM computer id appended. The renames are
     reported in one warning and no computer is dropped.
-  - "Host variables, all prefixed C(sepm_): C(sepm_id), C(sepm_hardware_key), C(sepm_name), C(sepm_fqdn), C(sepm_group),
-    C(sepm_group_id), C(sepm_agent_version), C(sepm_running_version), C(sepm_target_version), C(sepm_deployment_status),
-    C(sepm_deployment_message), C(sepm_online), C(sepm_reboot_required), C(sepm_reboot_reason), C(sepm_os_name),
-    C(sepm_operating_system), C(sepm_os_function), C(sepm_ip_addresses), C(sepm_mac_addresses),
-    C(sepm_domain_or_workgroup), C(sepm_last_update_time) (milliseconds since the epoch, as the SEPM sends it),
-    C(sepm_last_check_in) (the same instant as ISO 8601 UTC), C(sepm_profile_serial) and C(sepm_profile_version)."
+  - "Host variables, all prefixed C(sepm_), by default only what a play needs to target and reach a computer:
+    C(sepm_id), C(sepm_name), C(sepm_group), C(sepm_fqdn), C(sepm_ip_addresses), C(sepm_os_name), C(sepm_online),
+    C(sepm_agent_version) and C(sepm_reboot_required); O(extra_host_vars) adds others. The variables O(compose) makes
+    are host variables too."
+  - "O(compose), O(groups) and O(keyed_groups) see every field, host variable or not: C(sepm_hardware_key),
+    C(sepm_group_id), C(sepm_running_version), C(sepm_target_version), C(sepm_deployment_status),
+    C(sepm_deployment_message), C(sepm_reboot_reason), C(sepm_operating_system), C(sepm_os_function),
+    C(sepm_mac_addresses), C(sepm_domain_or_workgroup), C(sepm_last_update_time) (milliseconds since the epoch, as the
+    SEPM sends it), C(sepm_last_check_in) (the same instant as ISO 8601 UTC), C(sepm_profile_serial) and
+    C(sepm_profile_version), besides the ones above."
+  - Every value from the SEPM, and every host name made from one, is marked unsafe, so template text (a C(lookup) between C({{) and
+    C(}})) in a computer name, OS name or group path stays text and is never rendered.
   - One load makes one login, one C(GET groups) and one C(GET computers) per 1000 computers (and a logout).
   - Uses the collection's SEPM client, so the connection options and the C(SEPM_*) environment variables are the same as the modules'.
   - The inventory source is a YAML file whose name ends in C(.sepm.yml) or C(.sepm.yaml).
@@ -149,11 +155,30 @@ options:
       - Read only the computers the SEPM reports online.
     type: bool
     default: false
+  extra_host_vars:
+    description:
+      - SEPM fields (names without the C(sepm_) prefix, for example V(target_version), V(mac_addresses)) to set as host
+        variables besides the lean default set; V(all) sets every field.
+      - Each host variable costs time and memory on every host in every consumer of the inventory, not in this plugin.
+        C(ansible-inventory --list) of 50,000 hosts writes about 46 MB of JSON with the default set and about 135 MB with
+        V(all), and takes correspondingly longer; a play that loads the inventory holds them all in memory.
+      - O(compose), O(groups) and O(keyed_groups) can use every field without this option; a field they use is not
+        made a host variable. To keep only a value derived from a field, compose it into a variable of its own.
+    type: list
+    elements: str
+    default: []
 notes:
   - Keyed and composed group names are always sanitised (characters other than letters, digits and C(_) become C(_)),
     whatever C(TRANSFORM_INVALID_GROUP_CHARS) says, so V(14.3.10148.9000) becomes C(14_3_10148_9000).
   - Variables made by O(compose) are available to O(groups) and O(keyed_groups).
-  - With O(cache) on, the cache holds the unfiltered computer list, so changing a filter, O(hostnames) or a constructed
+  - O(compose), and O(groups) with O(keyed_groups), are evaluated once per distinct combination of the variables they
+    read, and hosts with the same values share the outcome, so a key such as C(sepm_agent_version) costs one evaluation
+    per version. An expression that reads anything but the host's own variables (C(vars), C(hostvars), a C(lookup)
+    or C(now) call) or uses C(random) or C(shuffle) is evaluated for every host. On ansible-core 2.19 each evaluation
+    compiles the expression anew (about a millisecond), so an expression that differs per host (one on C(sepm_name))
+    is the slowest thing a large inventory can ask for.
+  - With O(cache) on, the cache holds the SEPM's answer, unfiltered and compact (a column per field, repeated values
+    once; about 10 MB for 50,000 computers), so changing a filter, O(hostnames), O(extra_host_vars) or a constructed
     option needs no new SEPM query. Reading the cache does not rewrite it, so its age keeps counting from the last SEPM query;
     C(--flush-cache) forces a query.
   - A failed load (wrong password, SEPM unreachable, untrusted certificate) is one message naming the cause and the option to change.
@@ -186,6 +211,10 @@ keyed_groups:
 groups:
   ring0: sepm_name is match('SQL-0[1-3]-')
   needs_reboot: sepm_reboot_required
+# Two fields besides the lean default set become host variables
+extra_host_vars:
+  - target_version
+  - last_check_in
 
 # ---
 # Cached for an hour in JSON files; `ansible-inventory --flush-cache` forces a fresh query
@@ -203,9 +232,12 @@ import os
 import re
 import time
 
+from jinja2 import Environment, TemplateSyntaxError, nodes
+
 from ansible.errors import AnsibleParserError
 from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import CONNECTION_ENV, check_connection, client_kwargs
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmClient, SepmError
@@ -217,7 +249,18 @@ VAR_PREFIX = "sepm_"
 # The normalized computer's keys, in the order a cache row holds them.
 FIELDS = tuple(normalize_computer({}))
 VAR_NAMES = tuple(VAR_PREFIX + field for field in FIELDS)
-CACHE_FORMAT = 1
+# Worked out from a row when it is read, never cached.
+DERIVED_FIELDS = ("fqdn", "last_check_in")
+ALL_FIELDS = FIELDS + DERIVED_FIELDS
+ALL_VAR_NAMES = tuple(VAR_PREFIX + field for field in ALL_FIELDS)
+# The host variables every host gets: what a play needs to target and reach a computer
+# and what the rollout reads. Every other field costs time and memory on each of
+# thousands of hosts, so it is a host variable only when extra_host_vars asks for it.
+LEAN_FIELDS = ("id", "name", "group", "fqdn", "ip_addresses", "os_name", "online", "agent_version", "reboot_required")
+ALL_HOST_VARS = "all"
+# ansible-core 2.19 brought template trust: plugin data is untrusted unless the plugin says otherwise.
+CORE_DISTRUSTS_PLUGIN_DATA = hasattr(BaseInventoryPlugin, "trusted_by_default")
+CACHE_FORMAT = 2
 HOSTNAME_SOURCES = {
     "computer_name": lambda variables: variables.get("sepm_name"),
     "fqdn": lambda variables: variables.get("sepm_fqdn"),
@@ -226,7 +269,34 @@ HOSTNAME_SOURCES = {
     "id": lambda variables: variables.get("sepm_id"),
 }
 DUPLICATES_SHOWN = 10
+# Filters whose answer is not a function of their input: an expression using one is evaluated for every host.
+CHANCE_FILTERS = ("random", "shuffle", "password_hash")
 _WILDCARDS = re.compile(r"[*?\[]")
+
+
+def unsafe(value):
+    """SEPM data marked as never to be templated, on every supported ansible-core.
+
+    Before 2.19 a plain string is rendered when a play reads it, so a computer whose OS name
+    holds ``{{ lookup('pipe', ...) }}`` would run that lookup: every string is wrapped. From
+    2.19 a string is a template only when trusted, data read from JSON never is, and
+    ``inventory.set_variable`` strips trust from every value of a plugin that is not
+    ``trusted_by_default``: wrap_var would repeat that work, at about a sixth of the time a
+    50,000-host load spends in this plugin. Numbers and booleans cannot hold a template.
+    """
+    if CORE_DISTRUSTS_PLUGIN_DATA or value is None or isinstance(value, (bool, int, float)):
+        return value
+    return wrap_var(value)
+
+
+def host_var_names(extra):
+    """The ``sepm_*`` host variables to set: the lean set, then what extra_host_vars adds, in field order."""
+    extra = list(extra or ())
+    if ALL_HOST_VARS in extra:
+        wanted = ALL_FIELDS
+    else:
+        wanted = LEAN_FIELDS + tuple(field for field in ALL_FIELDS if field in extra and field not in LEAN_FIELDS)
+    return tuple(VAR_PREFIX + field for field in wanted)
 
 
 def safe_group_name(name):
@@ -335,11 +405,16 @@ def iso_time(milliseconds):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def host_variables(row):
-    """The ``sepm_*`` variables of one cached row (a normalized computer's values in FIELDS order)."""
+def host_variables(row, check_in=True):
+    """The ``sepm_*`` variables of one computer (its values in FIELDS order) and the derived ones.
+
+    ``check_in=False`` leaves out ``sepm_last_check_in``, a date formatting per host that only
+    extra_host_vars or an expression can want.
+    """
     variables = dict(zip(VAR_NAMES, row))
-    variables["sepm_fqdn"] = fqdn_of(variables.get("sepm_name"), variables.get("sepm_domain_or_workgroup"))
-    variables["sepm_last_check_in"] = iso_time(variables.get("sepm_last_update_time"))
+    variables["sepm_fqdn"] = fqdn_of(variables["sepm_name"], variables["sepm_domain_or_workgroup"])
+    if check_in:
+        variables["sepm_last_check_in"] = iso_time(variables["sepm_last_update_time"])
     return variables
 
 
@@ -406,43 +481,63 @@ def _suffixed(base, unique, taken):
     return "%s_%s_%d" % (base, unique, number)
 
 
-def cache_compiled_expressions(templar):
-    """Compile each constructed expression once, not once per host.
+def expression_inputs(expressions, templates, known):
+    """The sorted names of the variables some constructed expressions and templates read, or None.
 
-    ansible-core 2.19 compiles a Jinja expression on every evaluation, which for
-    ``compose``, ``groups`` and ``keyed_groups`` over 20,000 hosts costs most of the
-    load. This keeps one compiled expression per text and options for this plugin's own
-    templar; evaluation (variables, filters, trust checks) is untouched. Where the
-    templar does not have the expected internals it changes nothing.
+    None means two hosts with equal values for those variables could still get different
+    answers: a name that is not one of the ``known`` variables (``vars``, ``hostvars``,
+    ``lookup(...)``, ``now()``...), a filter with chance in it, or text that does not parse.
+    Jinja's own parser reads the text; Ansible's templar is not involved.
     """
-    engine = getattr(templar, "_engine", None)
-    compile_expression = getattr(engine, "_compile_expression", None)
-    if compile_expression is None or getattr(compile_expression, "sepm_cached", False):
-        return False
-    compiled = {}
-
-    def cached(expression, options):
+    environment = Environment()
+    names = set()
+    sources = ["{{ %s }}" % (expression,) for expression in expressions] + [str(text) for text in templates if text]
+    for source in sources:
         try:
-            key = (str(expression), options)
-            return compiled[key]
-        except KeyError:
-            result = compiled[key] = compile_expression(expression, options)
-            return result
-        except TypeError:
-            return compile_expression(expression, options)
+            tree = environment.parse(source)
+        except TemplateSyntaxError:
+            return None
+        if any(node.name.rsplit(".", 1)[-1] in CHANCE_FILTERS for node in tree.find_all(nodes.Filter)):
+            return None
+        names.update(node.name for node in tree.find_all(nodes.Name) if node.ctx == "load")
+    if not names <= set(known):
+        return None
+    return tuple(sorted(names))
 
-    cached.sepm_cached = True
-    try:
-        engine._compile_expression = cached  # pylint: disable=protected-access
-    except AttributeError:
-        return False
-    return True
+
+def frozen(value):
+    """A hashable stand-in for a variable's value that tells True from 1 and [1] from (1,)."""
+    if isinstance(value, list):
+        return (list, tuple(frozen(item) for item in value))
+    if isinstance(value, dict):
+        return (dict, tuple(sorted((str(key), frozen(item)) for key, item in value.items())))
+    return (value.__class__, value)
 
 
 def encode_cache(rows, groups):
-    """The cache value: one compact JSON string, cheap to store, copy, compare and load."""
-    return json.dumps({"format": CACHE_FORMAT, "fields": FIELDS, "groups": groups, "rows": rows},
-                      separators=(",", ":"))
+    """The cache value: the SEPM's answer (every computer's FIELDS and the group paths) as one compact JSON string.
+
+    One string is cheap for the cache plugin to store and load (ansible-core 2.19 serialises
+    a cached structure value by value). Computers are stored a column per field, and a column
+    that repeats values (groups, versions, OS names, flags) as its distinct values plus an
+    index per computer: about a third of the size of a row per computer, quicker to load, and
+    each repeated value is one string in memory instead of one per host.
+    """
+    columns = []
+    for position in range(len(FIELDS)):
+        column = [row[position] for row in rows]
+        distinct = {}  # keyed with the type as well: True and 1, or 1 and 1.0, are equal keys
+        try:
+            indexes = [distinct.setdefault((value.__class__, value), len(distinct)) for value in column]
+        except TypeError:  # lists (IP and MAC addresses) are stored as they are
+            columns.append({"values": column})
+            continue
+        if len(distinct) * 2 > len(column):
+            columns.append({"values": column})
+        else:
+            columns.append({"distinct": [value for _kind, value in distinct], "index": indexes})
+    return json.dumps({"format": CACHE_FORMAT, "fields": FIELDS, "groups": groups, "count": len(rows),
+                       "columns": columns}, separators=(",", ":"))
 
 
 def decode_cache(value):
@@ -455,16 +550,33 @@ def decode_cache(value):
         return None
     if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or tuple(data.get("fields") or ()) != FIELDS:
         return None
-    rows, groups = data.get("rows"), data.get("groups")
-    if not isinstance(rows, list) or not isinstance(groups, list):
+    groups, columns, count = data.get("groups"), data.get("columns"), data.get("count")
+    if not isinstance(groups, list) or not isinstance(columns, list) or len(columns) != len(FIELDS):
         return None
-    return rows, groups
+    try:
+        values = [column["values"] if "values" in column else [column["distinct"][i] for i in column["index"]]
+                  for column in columns]
+    except (KeyError, IndexError, TypeError):
+        return None
+    if any(len(column) != count for column in values):
+        return None
+    return [list(row) for row in zip(*values)], groups
+
+
+def direct_groups(groups):
+    """The names of the groups a host joined itself, without the ancestors it joined through them (keyed parent_group)."""
+    ancestors = set()
+    for group in groups:
+        ancestors.update(group.get_ancestors())
+    return [group.name for group in groups if group not in ancestors]
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     """SEPM groups and computers as inventory groups and hosts."""
 
     NAME = "endpoint_ops.sepm.sepm"
+    # ansible-core 2.19 and later: nothing from the SEPM is a template (the default, said out loud).
+    trusted_by_default = False
 
     # keyed_groups and groups names are sanitised whatever TRANSFORM_INVALID_GROUP_CHARS says.
     _sanitize_group_name = staticmethod(safe_group_name)
@@ -473,6 +585,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super().__init__()
         self.request_count = 0
         self.timings = {}
+        self._construction = {}
 
     def verify_file(self, path):
         return super().verify_file(path) and str(path).endswith((".sepm.yml", ".sepm.yaml"))
@@ -551,25 +664,31 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             PathFilter(self.get_option("include_groups"), self.get_option("exclude_groups"))
         except ValueError as exc:
             raise AnsibleParserError("include_groups/exclude_groups: %s" % exc) from None
+        unknown = [entry for entry in self.get_option("extra_host_vars") or ()
+                   if entry != ALL_HOST_VARS and entry not in ALL_FIELDS]
+        if unknown:
+            raise AnsibleParserError("extra_host_vars: unknown fields %s; choose from %s, or %s" % (
+                ", ".join(map(str, unknown)), ", ".join(ALL_FIELDS), ALL_HOST_VARS))
 
     # -- building the inventory ----------------------------------------------------------
 
-    def select(self, rows):
+    def select(self, rows, check_in):
         """The ``sepm_*`` variables of each computer the filters keep, in SEPM order."""
         groups_ok = PathFilter(self.get_option("include_groups"), self.get_option("exclude_groups"))
         include_os, exclude_os = self.get_option("include_os"), self.get_option("exclude_os")
         os_ok = TextFilter(include_os, exclude_os) if include_os or exclude_os else None
         online_only = self.get_option("online_only")
+        online, group = FIELDS.index("online"), FIELDS.index("group")
+        os_name, operating_system = FIELDS.index("os_name"), FIELDS.index("operating_system")
         selected = []
         for row in rows:
-            variables = host_variables(row)
-            if online_only and not variables["sepm_online"]:
+            if online_only and not row[online]:
                 continue
-            if not groups_ok(variables["sepm_group"]):
+            if not groups_ok(row[group]):
                 continue
-            if os_ok is not None and not os_ok(variables["sepm_os_name"], variables["sepm_operating_system"]):
+            if os_ok is not None and not os_ok(row[os_name], row[operating_system]):
                 continue
-            selected.append(variables)
+            selected.append(host_variables(row, check_in))
         return selected, groups_ok
 
     def add_group_tree(self, paths, groups_ok):
@@ -595,7 +714,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return names
 
     def populate(self, rows, groups):
-        selected, groups_ok = self.select(rows)
+        strict = self.get_option("strict")
+        compose = self.get_option("compose")
+        composed_groups = self.get_option("groups")
+        keyed_groups = self.get_option("keyed_groups")
+        constructed = bool(compose or composed_groups or keyed_groups)
+        var_names = host_var_names(self.get_option("extra_host_vars"))
+        selected, groups_ok = self.select(rows, check_in=constructed or "sepm_last_check_in" in var_names)
         group_of = self.add_group_tree(list(groups) + [v["sepm_group"] for v in selected if v["sepm_group"]], groups_ok)
         names, renamed = assign_host_names(selected, self.get_option("hostnames"))
         if renamed:
@@ -604,46 +729,77 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning("SEPM inventory: %d computer(s) wanted a host name another computer has; renamed: %s%s" % (
                 len(renamed), shown, more))
 
-        strict = self.get_option("strict")
-        compose = self.get_option("compose")
-        composed_groups = self.get_option("groups")
-        keyed_groups = self.get_option("keyed_groups")
-        if compose or composed_groups or keyed_groups:
-            cache_compiled_expressions(self.templar)
+        if constructed:
+            self._plan_construction(compose, composed_groups, keyed_groups)
         inventory = self.inventory
         for name, variables in zip(names, selected):
             group = group_of.get(variables["sepm_group"]) if variables["sepm_group"] else None
-            host = inventory.add_host(name, group=group)
-            self._set_variables(host, variables)
-            if compose or composed_groups or keyed_groups:
+            # The name is SEPM data too: unsafe, so inventory_hostname never renders as a template.
+            host = inventory.add_host(unsafe(name), group=group)
+            for var_name in var_names:
+                inventory.set_variable(host, var_name, unsafe(variables[var_name]))
+            if constructed:
                 self._construct(host, variables, compose, composed_groups, keyed_groups, strict)
         return len(selected)
 
-    def _set_variables(self, host, variables):
-        """Set the ``sepm_*`` variables of one host.
+    def _plan_construction(self, compose, composed_groups, keyed_groups):
+        """Which variables the compose expressions, and the groups and keyed_groups ones, read (None: unknown).
 
-        ``inventory.set_variable`` costs about 5 microseconds a variable in ansible-core 2.19
-        (it validates the name and copies and tags every value), which is 2.5 s of a
-        20,000-host load. These names are fixed and valid and the values are plain JSON data
-        that stays untrusted for templating, so they go into the host's variables in one
-        update, exactly as set_variable would store them; the public call is the fallback.
+        Hosts whose values for those variables are equal get equal answers, so each stage is
+        evaluated once per distinct combination of values and its outcome (the composed
+        values, the groups joined) copied to the next host with the same combination.
+        ansible-core 2.19 compiles an expression on every evaluation, about a millisecond each.
         """
-        host_object = self.inventory.get_host(host)
-        host_vars = getattr(host_object, "vars", None)
-        if isinstance(host_vars, dict):
-            host_vars.update(variables)
-            return
-        for var_name, value in variables.items():  # pragma: no cover - other ansible-core internals
-            self.inventory.set_variable(host, var_name, value)
+        known = set(ALL_VAR_NAMES) | {"inventory_hostname"} | set(compose or ())
+        compose_inputs = expression_inputs(list((compose or {}).values()), (), known)
+        keyed = [entry for entry in keyed_groups or () if isinstance(entry, dict)]
+        grouping_inputs = expression_inputs(
+            list((composed_groups or {}).values()) + [entry.get("key") for entry in keyed],
+            [entry.get("parent_group") for entry in keyed], known)
+        self._construction = {"compose": (compose_inputs, {}), "groups": (grouping_inputs, {})}
+
+    def _outcome(self, stage, variables):
+        """(memo, key) for one host and stage; key None when this stage cannot be shared between hosts."""
+        inputs, memo = self._construction[stage]
+        if inputs is None:
+            return memo, None
+        try:
+            return memo, tuple(frozen(variables.get(name)) for name in inputs)
+        except TypeError:  # a value that cannot be hashed: evaluate for this host
+            return memo, None
 
     def _construct(self, host, variables, compose, composed_groups, keyed_groups, strict):
-        """compose, groups and keyed_groups for one host; composed variables are visible to the other two."""
-        variables = dict(variables, inventory_hostname=host)
+        """compose, groups and keyed_groups for one host, through Constructable's helpers.
+
+        The expressions see every ``sepm_*`` field (unsafe, like the host variables), whether or
+        not it is a host variable, and the variables made by compose.
+        """
+        variables = {var_name: unsafe(value) for var_name, value in variables.items()}
+        variables["inventory_hostname"] = host
+        inventory = self.inventory
         if compose:
-            self._set_composite_vars(compose, variables, host, strict=strict)
-            host_vars = self.inventory.get_host(host).vars
-            for var_name in compose:
-                if var_name in host_vars:
-                    variables[var_name] = host_vars[var_name]
-        self._add_host_to_composed_groups(composed_groups, variables, host, strict=strict, fetch_hostvars=False)
-        self._add_host_to_keyed_groups(keyed_groups, variables, host, strict=strict, fetch_hostvars=False)
+            memo, key = self._outcome("compose", variables)
+            composed = memo.get(key) if key is not None else None
+            if composed is None:
+                self._set_composite_vars(compose, variables, host, strict=strict)
+                host_vars = inventory.get_host(host).get_vars()
+                composed = {var_name: host_vars[var_name] for var_name in compose if var_name in host_vars}
+                if key is not None:
+                    memo[key] = composed
+            else:
+                for var_name, value in composed.items():
+                    inventory.set_variable(host, var_name, value)
+            variables.update(composed)
+        if composed_groups or keyed_groups:
+            memo, key = self._outcome("groups", variables)
+            joined = memo.get(key) if key is not None else None
+            if joined is None:
+                host_object = inventory.get_host(host)
+                before = set(host_object.get_groups())
+                self._add_host_to_composed_groups(composed_groups, variables, host, strict=strict, fetch_hostvars=False)
+                self._add_host_to_keyed_groups(keyed_groups, variables, host, strict=strict, fetch_hostvars=False)
+                if key is not None:
+                    memo[key] = direct_groups([group for group in host_object.get_groups() if group not in before])
+            else:
+                for group_name in joined:
+                    inventory.add_child(group_name, host)

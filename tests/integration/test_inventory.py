@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -23,6 +24,10 @@ keyed_groups:
 groups:
   windows_servers: "sepm_os_function == 'Server' and sepm_os_name is search('Windows')"
 """
+
+
+LEAN_HOST_VARS = ("sepm_id", "sepm_name", "sepm_group", "sepm_fqdn", "sepm_ip_addresses", "sepm_os_name", "sepm_online",
+                  "sepm_agent_version", "sepm_reboot_required")
 
 
 def plain(text):
@@ -75,10 +80,8 @@ def test_list_has_hosts_vars_and_constructed_groups(clean_emulator, collections,
     assert sql["sepm_group"] == "My Company\\Servers\\SQL"
     assert sql["ha_cluster"] == "SQL-01"
     assert sql["sepm_online"] is True
-    assert sql["sepm_ip_addresses"] and sql["sepm_mac_addresses"]
-    for key in ("id", "hardware_key", "agent_version", "running_version", "target_version", "reboot_required",
-                "reboot_reason", "os_name", "last_update_time", "last_check_in", "fqdn"):
-        assert "sepm_" + key in sql, key
+    assert sql["sepm_ip_addresses"] and sql["sepm_reboot_required"] is False
+    assert sorted(name for name in sql if name.startswith("sepm_")) == sorted(LEAN_HOST_VARS)
     assert host_vars["WS-FIN-0001"]["ha_cluster"] == ""
     assert sorted(data["my_company_servers"]["children"]) == ["my_company_servers_file", "my_company_servers_sql",
                                                               "my_company_servers_web"]
@@ -89,6 +92,22 @@ def test_list_has_hosts_vars_and_constructed_groups(clean_emulator, collections,
         assert group in data and all(host_vars[h]["sepm_agent_version"] == version for h in data[group]["hosts"])
     assert sum(len(data["agent_" + v.replace(".", "_")]["hosts"]) for v in versions) == 200
     assert "LNX-APP-01" not in data["windows_servers"]["hosts"] and "SQL-01-N1" in data["windows_servers"]["hosts"]
+
+
+def test_fields_outside_the_lean_set_are_host_vars_only_on_request(clean_emulator, collections, tmp_path):
+    """A field outside the lean set serves expressions; it is a host variable only when extra_host_vars asks."""
+    # windows_servers in INVENTORY reads sepm_os_function, which is not in the lean set
+    lean = plain(run_inventory(clean_emulator, collections, tmp_path, "--list").stdout)
+    assert "SQL-01-N1" in lean["windows_servers"]["hosts"]
+    assert "sepm_os_function" not in lean["_meta"]["hostvars"]["SQL-01-N1"]
+    asked = plain(run_inventory(clean_emulator, collections, tmp_path, "--list",
+                                text=INVENTORY + "extra_host_vars: [os_function, last_check_in]\n").stdout)
+    sql = asked["_meta"]["hostvars"]["SQL-01-N1"]
+    assert sql["sepm_os_function"] == "Server" and sql["sepm_last_check_in"].endswith("Z")
+    assert sorted(asked["windows_servers"]["hosts"]) == sorted(lean["windows_servers"]["hosts"])
+    everything = plain(run_inventory(clean_emulator, collections, tmp_path, "--list",
+                                     text=INVENTORY + "extra_host_vars: [all]\n").stdout)
+    assert len([name for name in everything["_meta"]["hostvars"]["SQL-01-N1"] if name.startswith("sepm_")]) == 24
 
 
 def test_filters(clean_emulator, collections, tmp_path):
@@ -113,13 +132,24 @@ def test_cache_hit_makes_no_request(clean_emulator, collections, tmp_path):
     assert cached.returncode == 0, cached.stderr
     assert clean_emulator.requests_count()["total"] == 0
     assert plain(cached.stdout) == plain(cold.stdout)
+    if "--flush-cache" not in subprocess.run([ansible_bin("ansible-inventory"), "--help"], capture_output=True, text=True,
+                                             check=True).stdout:
+        return  # ansible-inventory has --flush-cache from ansible-core 2.16 (ansible-playbook has it on 2.15 too)
     flushed = run_inventory(clean_emulator, collections, tmp_path, "--list", "--flush-cache", text=text)
     assert flushed.returncode == 0, flushed.stderr
     assert clean_emulator.requests_count()["by_endpoint"].get("GET computers") == 1
 
 
 def failure_lines(run):
-    return [line for line in run.stderr.splitlines() if line.startswith("[WARNING]: Failed to parse inventory with 'auto'")]
+    """The warnings that say the auto plugin failed, each as one line.
+
+    ansible-core 2.19 writes "Failed to parse inventory with 'auto' plugin: <message>" on one line;
+    older cores write "* Failed to parse <path> with auto plugin: <message>" wrapped to the terminal width.
+    """
+    blocks = re.split(r"\n(?=\[WARNING\]|\[ERROR\]|ERROR!)|\n\s*\n", run.stderr)
+    lines = [" ".join(block.split()) for block in blocks]
+    return [line for line in lines if line.startswith("[WARNING]")
+            and re.search(r"Failed to parse (inventory with 'auto' plugin|.+? with auto plugin): SEPM inventory", line)]
 
 
 @pytest.mark.parametrize("case", ["wrong_password", "unreachable"])
@@ -140,3 +170,87 @@ def test_failure_is_one_clear_line(clean_emulator, collections, tmp_path, free_p
         # without that setting Ansible carries on with an empty inventory, but says why in the same line
         lenient = run_inventory(clean_emulator, collections, tmp_path, "--graph", **overrides)
         assert lenient.returncode == 0 and failure_lines(lenient) == [line]
+
+
+# -- SEPM data is never a template ------------------------------------------------------------
+
+PLAYBOOK = """
+- name: Show what the SEPM sent
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Print host variables that hold template text
+      ansible.builtin.debug:
+        msg: "VALUE {{ item }}"
+      loop:
+        - "{{ inventory_hostname }}"
+        - "{{ sepm_name }}"
+        - "{{ sepm_os_name }}"
+        - "{{ sepm_group }}"
+        - "{{ deployment_note }}"
+        - "{{ sepm_ip_addresses | first }}"
+    - name: Print one as a variable
+      ansible.builtin.debug:
+        var: sepm_os_name
+"""
+
+
+def poison_cached_computer(cache_dir, name, template):
+    """Put template text into the cached SEPM answer of one computer: every text field, as a hostile SEPM could."""
+    (cache_file,) = sorted(cache_dir.iterdir())
+    stored = json.loads(cache_file.read_text(encoding="utf-8"))
+    # ansible-core 2.19 wraps a cached value as {"__payload__": <its JSON>}; older cores store it as it is.
+    wrapped = isinstance(stored, dict) and "__payload__" in stored
+    data = json.loads(json.loads(stored["__payload__"]) if wrapped else stored)
+    fields = data["fields"]
+    # the cache stores a column per field, a repetitive one as its distinct values and an index per computer
+    columns = [column["values"] if "values" in column else [column["distinct"][i] for i in column["index"]]
+               for column in data["columns"]]
+    row = columns[fields.index("name")].index(name)
+    for field in ("name", "os_name", "operating_system", "deployment_message", "reboot_reason", "agent_version"):
+        columns[fields.index(field)][row] = "PWN-" + template if field == "name" else template
+    columns[fields.index("ip_addresses")][row] = [template]
+    columns[fields.index("group")][row] = "My Company\\" + template
+    data["columns"] = [{"values": column} for column in columns]
+    value = json.dumps(data)
+    stored = {"__payload__": json.dumps(value)} if wrapped else value
+    cache_file.write_text(json.dumps(stored), encoding="utf-8")
+
+
+def test_template_text_from_the_sepm_stays_text(clean_emulator, collections, tmp_path, free_port):
+    """A computer whose SEPM fields hold a lookup: a play shows the braces and the lookup never runs.
+
+    The cold load fills the cache from the emulator; the cached answer is then given template
+    text in every text field (the emulator cannot rename a computer) and read with the SEPM down.
+    """
+    marker = tmp_path / "pwned"
+    template = "{{ lookup('pipe', 'touch %s') }}" % marker
+    text = INVENTORY.replace("compose:\n", "compose:\n  deployment_note: sepm_deployment_message\n", 1) + (
+        "cache: true\ncache_plugin: ansible.builtin.jsonfile\ncache_connection: %s\ncache_timeout: 3600\n" % (tmp_path / "cache"))
+    cold = run_inventory(clean_emulator, collections, tmp_path, "--graph", text=text)
+    assert cold.returncode == 0, cold.stderr
+    poison_cached_computer(tmp_path / "cache", "SQL-01-N1", template)
+
+    playbook = tmp_path / "show.yml"
+    playbook.write_text(PLAYBOOK, encoding="utf-8")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SEPM_", "ANSIBLE_"))}
+    env.update({"ANSIBLE_COLLECTIONS_PATH": str(collections), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1",
+                "SEPM_HOST": "127.0.0.1", "SEPM_PORT": str(free_port), "SEPM_USERNAME": "admin", "SEPM_PASSWORD": "unused",
+                "ANSIBLE_CONNECTION": "local", "ANSIBLE_PYTHON_INTERPRETER": "auto_silent"})
+    play = subprocess.run([ansible_bin("ansible-playbook"), "-i", str(tmp_path / "fleet.sepm.yml"), "--limit", "PWN*",
+                           str(playbook)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert play.returncode == 0, play.stdout + play.stderr
+    assert not marker.exists(), "the lookup in the SEPM data ran"
+    values = [line for line in play.stdout.splitlines() if "VALUE " in line]
+    assert len(values) == 6, play.stdout
+    for line in values:
+        assert "lookup('pipe'" in line, line
+    assert "PWN-{{ lookup('pipe'" in values[0] and "My Company\\\\{{ lookup('pipe'" in values[3], values
+    assert "ok=2" in play.stdout
+
+    listed = run_inventory(clean_emulator, collections, tmp_path, "--list", text=text, SEPM_PORT=str(free_port))
+    assert listed.returncode == 0, listed.stderr
+    (name,) = [host for host in plain(listed.stdout)["_meta"]["hostvars"] if host.startswith("PWN-")]
+    host_vars = plain(listed.stdout)["_meta"]["hostvars"][name]
+    assert host_vars["sepm_os_name"] == template and host_vars["deployment_note"] == template
+    assert not marker.exists()

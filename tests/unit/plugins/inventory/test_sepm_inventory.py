@@ -208,18 +208,103 @@ def test_group_tree_keeps_parents_and_children(loader, tmp_path, monkeypatch):
     assert "my_company_workstations" in groups
 
 
-def test_host_variables(loader, tmp_path, monkeypatch):
+LEAN_HOST_VARS = ["sepm_id", "sepm_name", "sepm_group", "sepm_fqdn", "sepm_ip_addresses", "sepm_os_name", "sepm_online",
+                  "sepm_agent_version", "sepm_reboot_required"]
+
+
+def sepm_vars(host_vars):
+    return [name for name in host_vars if name.startswith("sepm_")]
+
+
+def test_host_variables_are_the_lean_set_by_default(loader, tmp_path, monkeypatch):
     inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(fleet()), {"cache": False})
     host_vars = inventory.get_host("WS-FIN-0002").vars
     assert host_vars["sepm_group"] == "My Company\\Workstations\\Finance"
     assert host_vars["sepm_online"] is False
     assert host_vars["sepm_ip_addresses"] == ["10.1.0.2"]
     assert host_vars["sepm_agent_version"] == "14.3.10148.9000"
-    assert host_vars["sepm_last_check_in"] == "2024-08-21T12:39:55Z"
-    for key in ("id", "hardware_key", "running_version", "target_version", "reboot_required", "reboot_reason",
-                "os_name", "mac_addresses", "last_update_time", "fqdn"):
-        assert "sepm_" + key in host_vars
+    assert host_vars["sepm_reboot_required"] is False
+    assert sepm_vars(host_vars) == LEAN_HOST_VARS
     assert [name for name in host_vars if not name.startswith("sepm_")] == ["inventory_file", "inventory_dir"]
+
+
+def test_extra_host_vars_adds_fields(loader, tmp_path, monkeypatch):
+    config = {"cache": False, "extra_host_vars": ["last_check_in", "target_version"]}
+    inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(fleet()), config)
+    host_vars = inventory.get_host("WS-FIN-0002").vars
+    assert host_vars["sepm_last_check_in"] == "2024-08-21T12:39:55Z"
+    assert sepm_vars(host_vars) == LEAN_HOST_VARS + ["sepm_target_version", "sepm_last_check_in"]
+
+
+def test_extra_host_vars_all_sets_every_field(loader, tmp_path, monkeypatch):
+    inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(fleet()), {"cache": False, "extra_host_vars": ["all"]})
+    host_vars = inventory.get_host("WS-FIN-0002").vars
+    assert sorted(sepm_vars(host_vars)) == sorted("sepm_" + field for field in plugin_module.ALL_FIELDS)
+    for key in ("id", "hardware_key", "running_version", "target_version", "reboot_required", "reboot_reason",
+                "os_name", "mac_addresses", "last_update_time", "fqdn", "last_check_in"):
+        assert "sepm_" + key in host_vars
+
+
+def test_unknown_extra_host_var_is_one_clear_error(loader, tmp_path, monkeypatch):
+    with pytest.raises(AnsibleParserError, match="extra_host_vars: unknown fields colour"):
+        run(loader, tmp_path, monkeypatch, Sepm(fleet()), {"cache": False, "extra_host_vars": ["colour"]})
+
+
+def test_expressions_see_fields_that_are_not_host_variables(loader, tmp_path, monkeypatch):
+    config = {
+        "cache": False,
+        "compose": {"os_kind": "sepm_os_function | lower"},
+        "groups": {"finance_offline": "sepm_group_id is string and not sepm_online and sepm_mac_addresses | length > 0"},
+        "keyed_groups": [{"key": "sepm_deployment_status", "prefix": "deploy"}],
+    }
+    inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(fleet()), config)
+    host_vars = inventory.get_host("WS-FIN-0002").vars
+    assert host_vars["os_kind"] == BASE["osFunction"].lower()
+    assert [h.name for h in inventory.groups["finance_offline"].hosts] == ["WS-FIN-0002"]
+    assert len(inventory.groups["deploy_" + BASE["deploymentStatus"]].hosts) == 6
+    for field in ("sepm_os_function", "sepm_group_id", "sepm_mac_addresses", "sepm_deployment_status"):
+        assert field not in host_vars
+    assert sepm_vars(host_vars) == LEAN_HOST_VARS
+
+
+# -- SEPM data is never a template -------------------------------------------------------------
+
+def render(loader, text, variables):
+    """What a play would make of ``text`` with these variables, on any ansible-core."""
+    from ansible.template import Templar  # pylint: disable=import-outside-toplevel
+    try:
+        from ansible.template import trust_as_template  # pylint: disable=import-outside-toplevel
+    except ImportError:  # before 2.19 every string of a play is a template
+        trust_as_template = str
+    return Templar(loader=loader, variables=variables).template(trust_as_template(text))
+
+
+TEMPLATE_TEXT = "{{ 6 * 7 }}"
+
+
+def test_sepm_values_are_never_rendered(loader, tmp_path, monkeypatch):
+    computers = fleet()
+    computers[0].update({"computerName": "SQL-{{ 6 * 7 }}", "osName": TEMPLATE_TEXT, "operatingSystem": TEMPLATE_TEXT,
+                         "ipAddresses": [TEMPLATE_TEXT], "deploymentMessage": TEMPLATE_TEXT,
+                         "agentVersion": TEMPLATE_TEXT, "rebootReason": "{% raw %}x{% endraw %}"})
+    computers[0]["group"] = dict(computers[0]["group"], name="My Company\\{{ 6 * 7 }}")
+    config = {"cache": False, "extra_host_vars": ["all"],
+              "compose": {"composed": "sepm_os_name", "composed_from_hidden": "sepm_deployment_message ~ ''"},
+              "keyed_groups": [{"key": "sepm_operating_system", "prefix": "os"}]}
+    inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(computers, groups=GROUP_PATHS + ("My Company\\{{ 6 * 7 }}",)),
+                             config)
+    (name,) = [host for host in inventory.hosts if "{{" in host]
+    assert name == "SQL-{{ 6 * 7 }}"
+    host = inventory.get_host(name)
+    variables = dict(host.get_vars())
+    for var_name in ("inventory_hostname", "sepm_name", "sepm_os_name", "sepm_operating_system", "sepm_deployment_message",
+                     "sepm_agent_version", "sepm_reboot_reason", "sepm_group", "composed", "composed_from_hidden"):
+        shown = render(loader, "{{ %s }}" % var_name, variables)
+        assert "{" in shown and "42" not in shown and shown != "x", (var_name, shown)
+    assert render(loader, "{{ sepm_ip_addresses | first }}", variables) == TEMPLATE_TEXT
+    # group names made from SEPM text are sanitised: no braces survive
+    assert all("{" not in group for group in inventory.groups)
+    assert "my_company____6___7___" in inventory.groups
 
 
 # -- host names ------------------------------------------------------------------------------
@@ -350,6 +435,64 @@ def test_compose_groups_and_keyed_groups(loader, tmp_path, monkeypatch):
     assert [h.name for h in inventory.groups["offline"].hosts] == ["WS-FIN-0002"]
 
 
+@pytest.mark.parametrize("expressions, templates, expected", [
+    (["sepm_agent_version"], [], ("sepm_agent_version",)),
+    (["sepm_name | regex_replace('-N[0-9]+$', '') if sepm_name is regex('-N[0-9]+$') else ''", "not sepm_online"], [],
+     ("sepm_name", "sepm_online")),
+    (["ha_cluster"], ["cluster_{{ sepm_group }}"], ("ha_cluster", "sepm_group")),
+    (["inventory_hostname | upper"], [], ("inventory_hostname",)),
+    (["lookup('pipe', 'date')"], [], None),  # not a known variable: may differ between equal hosts
+    (["vars['sepm_name']"], [], None),
+    (["sepm_name | random"], [], None),
+    (["sepm_name | ansible.builtin.shuffle"], [], None),
+    (["sepm_name |"], [], None),  # does not parse
+])
+def test_expression_inputs(expressions, templates, expected):
+    known = set(plugin_module.ALL_VAR_NAMES) | {"inventory_hostname", "ha_cluster"}
+    assert plugin_module.expression_inputs(expressions, templates, known) == expected
+
+
+def constructed_outcome(inventory):
+    groups = {name: sorted(host.name for host in group.hosts) for name, group in inventory.groups.items()}
+    composed = {name: {key: value for key, value in host.vars.items() if not key.startswith(("sepm_", "inventory_"))}
+                for name, host in inventory.hosts.items()}
+    parents = {name: sorted(parent.name for parent in group.parent_groups) for name, group in inventory.groups.items()}
+    return groups, composed, parents
+
+
+def test_shared_evaluation_gives_every_host_its_own_answer(loader, tmp_path, monkeypatch):
+    computers = [record("SQL-%02d-N%d" % (number // 2, number % 2 + 1), ip="10.3.0.%d" % number, uid="%032X" % number,
+                        online=number % 3 != 0, version="14.3.%d" % (number % 4))
+                 for number in range(40)]
+    shared = {
+        "cache": False,
+        "compose": {"ha_cluster": "sepm_name | regex_replace('-N[0-9]+$', '')", "version_major": "sepm_agent_version[:4]"},
+        "groups": {"offline": "not sepm_online", "cluster_00": "ha_cluster == 'SQL-00'"},
+        "keyed_groups": [{"key": "sepm_agent_version", "prefix": "agent", "parent_group": "agents"},
+                         {"key": "ha_cluster", "prefix": "cluster"}],
+    }
+    # the same expressions, each made to read inventory_hostname: evaluated for every host
+    per_host = dict(shared, compose={name: "(%s) if inventory_hostname else None" % text for name, text in
+                                     shared["compose"].items()},
+                    groups={name: "inventory_hostname is string and (%s)" % text for name, text in shared["groups"].items()},
+                    keyed_groups=[dict(entry, key="(%s) if inventory_hostname else None" % entry["key"])
+                                  for entry in shared["keyed_groups"]])
+    plugin = inventory_loader.get("endpoint_ops.sepm.sepm")
+    evaluations = []
+    original = type(plugin)._compose
+    monkeypatch.setattr(type(plugin), "_compose", lambda self, *args, **kwargs: evaluations.append(1) or original(
+        self, *args, **kwargs))
+    inventory_shared, _plugin = run(loader, tmp_path, monkeypatch, Sepm(computers), shared)
+    shared_evaluations = len(evaluations)
+    inventory_per_host, _plugin = run(loader, tmp_path, monkeypatch, Sepm(computers), per_host)
+    assert constructed_outcome(inventory_shared) == constructed_outcome(inventory_per_host)
+    assert len(inventory_shared.groups["offline"].hosts) == 14
+    assert sorted(h.name for h in inventory_shared.groups["cluster_SQL_07"].hosts) == ["SQL-07-N1", "SQL-07-N2"]
+    assert [g.name for g in inventory_shared.groups["agent_14_3_1"].parent_groups] == ["agents"]
+    # compose: once per computer name (40); keyed groups: once per (version, cluster) pair, not per host
+    assert shared_evaluations < len(evaluations) - 30
+
+
 def test_strict_reports_a_broken_expression(loader, tmp_path, monkeypatch):
     config = {"cache": False, "strict": True, "compose": {"x": "no_such_variable.attribute"}}
     with pytest.raises(Exception, match="Could not set x"):
@@ -437,9 +580,27 @@ def test_cache_holds_unfiltered_data(loader, tmp_path, monkeypatch):
 def test_cache_in_another_format_is_a_miss():
     assert plugin_module.decode_cache({"rows": []}) is None
     assert plugin_module.decode_cache("not json") is None
-    assert plugin_module.decode_cache(json.dumps({"format": 1, "fields": ["id"], "rows": [], "groups": []})) is None
-    rows = [[None] * len(plugin_module.FIELDS)]
+    assert plugin_module.decode_cache(json.dumps({"format": 1, "fields": list(plugin_module.FIELDS), "rows": [],
+                                                  "groups": []})) is None
+    assert plugin_module.decode_cache(json.dumps({"format": plugin_module.CACHE_FORMAT, "fields": ["id"], "count": 0,
+                                                  "columns": [], "groups": []})) is None
+
+
+def test_cache_round_trip_keeps_values_and_types():
+    width = len(plugin_module.FIELDS)
+    rows = [[None] * width, [True] * width, [1] * width, [1.0] * width, [["10.0.0.1"]] * width, ["text"] * width,
+            [True] * width]
     assert plugin_module.decode_cache(plugin_module.encode_cache(rows, ["My Company"])) == (rows, ["My Company"])
+    for decoded, original in zip(plugin_module.decode_cache(plugin_module.encode_cache(rows, []))[0], rows):
+        assert [type(value) for value in decoded] == [type(value) for value in original]
+
+
+def test_cache_stores_repeated_values_once():
+    width = len(plugin_module.FIELDS)
+    rows = [["My Company\\Servers\\SQL"] * width for _number in range(1000)]
+    assert len(plugin_module.encode_cache(rows, [])) < 1000 * 4 * width
+    decoded, _groups = plugin_module.decode_cache(plugin_module.encode_cache(rows, []))
+    assert decoded == rows and decoded[0][0] is decoded[999][0]
 
 
 def test_many_pages_one_pass(loader, tmp_path, monkeypatch):
