@@ -40,12 +40,6 @@ if [[ "${KEEP_TREE:-0}" != 1 ]]; then trap 'rm -rf "$COLLECTIONS_ROOT"' EXIT; fi
 TREE="$("$REPO/scripts/collection-tree.sh" "$COLLECTIONS_ROOT")"
 export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS_ROOT"
 echo "test.sh: collection tree $TREE"
-# The SEPM API reference lives in shared/ beside the checkout (CI clones main with
-# shared/ next to it); the copy in the tree has no such neighbour, so say where it is.
-if [[ -z "${SEPM_API_SPEC_DIR:-}" && -d "$REPO/../shared/sepm-api-spec" ]]; then
-  SEPM_API_SPEC_DIR="$(cd "$REPO/../shared/sepm-api-spec" && pwd -P)"
-  export SEPM_API_SPEC_DIR
-fi
 echo "test.sh: ansible-core $("$PY" -c 'import ansible.release as r; print(r.__version__)'), python $PYVER"
 
 # A pytest closing line such as "==== 12 passed, 1 skipped in 3.21s ====".
