@@ -2,7 +2,11 @@
 # Run the collection's test steps in an arranged collection tree (see
 # scripts/collection-tree.sh) with the project's virtual environment.
 #
-#   scripts/test.sh STEP...     STEP: sanity units integration lint molecule
+#   scripts/test.sh STEP...     STEP: sanity units integration lint molecule galaxy
+#
+# STEP@CORE (sanity@2.15, units@2.15) runs sanity or units with another ansible-core,
+# from the virtual environment .venv-core<CORE> (`make venv-core CORE=2.15` builds it from
+# tests/requirements-core<CORE>.txt); the log is tests/output/logs/<step>-core<CORE>.log.
 #
 # The Makefile calls this after `make venv`. Every step runs even when an earlier
 # one failed; the run fails when any step failed. Full logs go to
@@ -29,6 +33,7 @@ if ! locale 2>/dev/null | grep -qi 'utf-\?8'; then export LC_ALL=C.UTF-8 LANG=C.
 
 PYVER="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 LOGDIR="$REPO/tests/output/logs"
+CORE_OF_VENV="$("$PY" -c 'import ansible.release as r; print(r.__version__)')"
 mkdir -p "$LOGDIR"
 
 [[ $# -gt 0 ]] || set -- sanity units integration lint
@@ -40,7 +45,20 @@ if [[ "${KEEP_TREE:-0}" != 1 ]]; then trap 'rm -rf "$COLLECTIONS_ROOT"' EXIT; fi
 TREE="$("$REPO/scripts/collection-tree.sh" "$COLLECTIONS_ROOT")"
 export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS_ROOT"
 echo "test.sh: collection tree $TREE"
-echo "test.sh: ansible-core $("$PY" -c 'import ansible.release as r; print(r.__version__)'), python $PYVER"
+echo "test.sh: ansible-core $CORE_OF_VENV, python $PYVER"
+
+# For a STEP@CORE: switch this (sub)shell to the virtual environment of that core.
+use_core() {  # $1 core such as 2.15, or empty for $VENV
+  [[ -n "$1" ]] || return 0
+  VENV="$REPO/.venv-core$1"
+  PY="$VENV/bin/python"
+  if [[ ! -x "$PY" ]]; then
+    echo "FAIL: no virtual environment for ansible-core $1 at $VENV; run 'make venv-core CORE=$1'"
+    return 1
+  fi
+  export PATH="$VENV/bin:$PATH"
+  echo "ansible-core $("$PY" -c 'import ansible.release as r; print(r.__version__)') from $VENV"
+}
 
 # A pytest closing line such as "==== 12 passed, 1 skipped in 3.21s ====".
 pytest_closing_line() {
@@ -145,22 +163,25 @@ show_failure() {  # $1 step, $2 log
 }
 
 for step in "$@"; do
-  if ! declare -F "step_$step" >/dev/null; then
-    echo "test.sh: unknown step '$step' (known: sanity units integration lint molecule)" >&2
+  name="${step%@*}" core=""
+  if [[ $step == *@* ]]; then core="${step#*@}"; fi
+  if ! declare -F "step_$name" >/dev/null || [[ -n $core && $name != sanity && $name != units ]]; then
+    echo "test.sh: unknown step '$step' (known: sanity units integration lint molecule galaxy, sanity@CORE units@CORE)" >&2
     exit 2
   fi
-  LOG="$LOGDIR/$step.log"
+  logname="$name${core:+-core$core}"
+  LOG="$LOGDIR/$logname.log"
   NOTEFILE="$(mktemp)"
-  echo "==> $step (log: tests/output/logs/$step.log)"
+  echo "==> $step (log: tests/output/logs/$logname.log)"
   start=$SECONDS
   set +e
-  ( set -euo pipefail; "step_$step" ) </dev/null >"$LOG" 2>&1
+  ( set -euo pipefail; use_core "$core"; "step_$name" ) </dev/null >"$LOG" 2>&1
   rc=$?
   set -e
   took=$((SECONDS - start))
   note="$(cat "$NOTEFILE")"; rm -f "$NOTEFILE"
   closing=""
-  if [[ $step == units || $step == integration ]]; then closing="$(pytest_closing_line "$LOG")"; fi
+  if [[ $name == units || $name == integration ]]; then closing="$(pytest_closing_line "$LOG")"; fi
   short="$(sed -E 's/^=+ //; s/ =+$//' <<<"$closing")"
   if [[ $rc -eq 0 && -n "$note" ]]; then
     status=SKIP; skipped=$((skipped + 1)); detail="$note"
@@ -169,7 +190,7 @@ for step in "$@"; do
   else
     status=FAIL; failed=$((failed + 1)); detail="exit $rc${short:+; $short}"
     if [[ $step == integration && $rc -eq 5 ]]; then detail="exit 5: NO TESTS RAN${short:+ ($short)}"; fi
-    show_failure "$step" "$LOG"
+    show_failure "$name" "$LOG"
   fi
   if [[ -n "$closing" ]]; then echo "$closing"; fi
   echo "<== $step: $status in ${took}s"
