@@ -139,11 +139,12 @@ def test_rollout_job_through_ansible_runner_leaves_totals_and_report(small_fleet
     report_dir = tmp_path / "persistent-volume"
     report_dir.mkdir()
     window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
-    survey = {"rollout_groups": ["My Company"], "rollout_windows": [window], "rollout_serial": [1, "50%"],
-              "rollout_target_version": "", "sepm_dry_run": False, "sepm_report_dir": str(report_dir),
-              "rollout_failure_budget": 3, "rollout_max_fail_percentage": 100, "rollout_restart": "always",
-              "rollout_poll_interval": 0.5, **TIMEOUTS}
-    private = awx_private_data_dir(tmp_path / "job", env, survey)
+    # Survey answers are strings; the job template's own extra variables come along.
+    survey = {"sepm_groups": "My Company\n", "sepm_windows": json.dumps([window]), "sepm_serial": '[1, "50%"]',
+              "sepm_target_version": "", "sepm_dry_run": "no"}
+    template_vars = {"sepm_report_dir": str(report_dir), "rollout_failure_budget": 3, "rollout_max_fail_percentage": 100,
+                     "rollout_restart": "always", "rollout_poll_interval": 0.5, **TIMEOUTS}
+    private = awx_private_data_dir(tmp_path / "job", env, {**template_vars, **survey})
 
     job = run_job(private)
 
@@ -178,10 +179,69 @@ def test_rollout_job_refuses_to_start_without_the_persistent_report_folder(small
     env = awx_injected_env({"sepm_host": emulator.host, "sepm_port": str(emulator.port), "sepm_username": emulator.username,
                             "sepm_password": emulator.password, "validate_certs": False}, tmp_path)
     env["ANSIBLE_COLLECTIONS_PATH"] = str(collections_root())
-    private = awx_private_data_dir(tmp_path / "job", env, {"rollout_groups": ["My Company"], "rollout_ignore_windows": True,
+    private = awx_private_data_dir(tmp_path / "job", env, {"sepm_groups": "My Company", "rollout_ignore_windows": True,
                                                            "sepm_report_dir": str(tmp_path / "not-mounted")})
     job = run_job(private, timeout=300)
     assert job.status == "failed"
     assert "Mount a persistent volume there" in job.stdout
     assert not any(event["event"] == "runner_on_ok" and event["event_data"].get("task") == "Run the rollout role"
                    for event in job.events)
+
+
+# ----- the controller objects (extensions/awx/controller.yml, `awx import` data) ------------------
+def controller_objects():
+    return yaml.safe_load((AWX / "controller.yml").read_text(encoding="utf-8"))
+
+
+def test_controller_credential_type_is_the_documented_one():
+    imported = controller_objects()["credential_types"][0]
+    documented = credential_type()
+    assert (imported["inputs"], imported["injectors"]) == (documented["inputs"], documented["injectors"])
+
+
+def test_every_job_template_runs_a_playbook_of_the_project():
+    for template in controller_objects()["job_templates"]:
+        assert (AWX / "project" / template["playbook"]).is_file(), template["name"]
+
+
+def test_workflow_plans_then_waits_for_approval_before_touching_anything():
+    workflow = controller_objects()["workflow_job_templates"][0]
+    nodes = {node["identifier"]: node for node in workflow["related"]["workflow_nodes"]}
+    order, current = [], "plan"
+    while current:
+        order.append(current)
+        following = nodes[current]["related"]["success_nodes"]
+        current = following[0]["identifier"] if following else None
+    assert order == ["plan", "approval", "canary", "waves", "report"]
+    assert nodes["plan"]["extra_data"]["sepm_dry_run"] == "yes"
+    assert "create_approval_template" in nodes["approval"]["related"]
+    assert nodes["canary"]["extra_data"]["sepm_stage"] == "canary"
+    survey = {question["variable"] for question in workflow["related"]["survey_spec"]["spec"]}
+    assert {"sepm_targets", "sepm_windows", "sepm_serial", "sepm_target_version", "sepm_dry_run"} <= survey
+
+
+def test_the_schedule_starts_inside_its_window_with_the_cutoff_left():
+    """A scheduled run that starts outside the window would only defer: the schedule and the window agree."""
+    import datetime  # pylint: disable=import-outside-toplevel
+    from zoneinfo import ZoneInfo  # pylint: disable=import-outside-toplevel
+
+    from plugins.module_utils import window as windows  # pylint: disable=import-outside-toplevel
+
+    schedule = controller_objects()["schedules"][0]
+    dtstart, rrule = schedule["rrule"].split(" ")
+    zone, stamp = dtstart.split("TZID=")[1].split(":")
+    assert "FREQ=WEEKLY" in rrule
+    days = rrule.split("BYDAY=")[1].split(";")[0].split(",")
+    first = datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%S").replace(tzinfo=ZoneInfo(zone))
+    window_list = yaml.safe_load(schedule["extra_data"]["sepm_windows"])
+    day_names = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+    cutoff = sum(TIMEOUTS_DEFAULT.values())
+    for week in range(60):  # a year, DST changes included
+        for day in days:
+            start = first + datetime.timedelta(days=7 * week + (day_names.index(day) - first.weekday()) % 7)
+            assert windows.is_open(window_list, start), start
+            assert windows.time_left(window_list, start).total_seconds() >= cutoff, start
+
+
+# The role's default timeouts (policy, delivery, restart): a batch starts only with their sum left.
+TIMEOUTS_DEFAULT = {"rollout_policy_timeout": 900, "rollout_delivery_timeout": 3600, "rollout_restart_timeout": 1800}
