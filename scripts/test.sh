@@ -36,7 +36,7 @@ LOGDIR="$REPO/tests/output/logs"
 CORE_OF_VENV="$("$PY" -c 'import ansible.release as r; print(r.__version__)')"
 mkdir -p "$LOGDIR"
 
-[[ $# -gt 0 ]] || set -- sanity units integration lint
+[[ $# -gt 0 ]] || set -- sanity units integration lint galaxy
 
 # A private tree per run, so concurrent runs from one checkout cannot trip over
 # each other; KEEP_TREE=1 keeps it for a look afterwards.
@@ -104,15 +104,44 @@ step_integration() {
 
 step_lint() {
   cd "$TREE"
-  local paths=()
-  [[ -d roles ]] && paths+=(roles)
-  [[ -d playbooks ]] && paths+=(playbooks)
-  if [[ ${#paths[@]} -eq 0 ]]; then
-    echo "SKIP: neither roles/ nor playbooks/ exists"
-    echo "no roles/ or playbooks/" > "$NOTEFILE"
-    return 0
+  # The whole collection, as Galaxy users and ansible-lint's production profile see it.
+  ansible-lint --offline --profile production --nocolor
+}
+
+step_galaxy() {
+  cd "$TREE"
+  local build
+  build="$(mktemp -d)"
+  # What Galaxy's importer says about the tarball users install (no container: the
+  # importer's own ansible-test run is off; sanity runs in the sanity step).
+  ansible-galaxy collection build --output-path "$build" .
+  local tarball
+  tarball="$(ls "$build"/endpoint_ops-sepm-*.tar.gz)"
+  echo "== the tarball's top-level entries:"
+  tar -tzf "$tarball" | cut -d/ -f1-2 | sort -u | tr '\n' ' '; echo
+  if tar -tzf "$tarball" | grep -E '^(Makefile|scripts/|tests/emulator/|tests/bench/|tests/data/|extensions/molecule/)'; then
+    echo "FAIL: development files in the tarball (galaxy.yml build_ignore)"
+    return 1
   fi
-  ansible-lint --offline --profile production --nocolor "${paths[@]}"
+  cat > "$build/galaxy-importer.cfg" <<'CFG'
+[galaxy-importer]
+RUN_ANSIBLE_TEST = False
+RUN_ANSIBLE_LINT = True
+CHECK_REQUIRED_TAGS = False
+LOG_LEVEL_MAIN = INFO
+CFG
+  local importer_log="$build/importer.log"
+  GALAXY_IMPORTER_CONFIG="$build/galaxy-importer.cfg" "$PY" -m galaxy_importer.main "$tarball" 2>&1 | tee "$importer_log"
+  # The importer exits 0 on most findings; its warnings and errors are what Galaxy shows users.
+  if grep -E '^(WARNING|ERROR)|Traceback' "$importer_log"; then
+    echo "FAIL: galaxy-importer reported the lines above"
+    return 1
+  fi
+  echo "== antsibull-docs lint-collection-docs --plugin-docs"
+  antsibull-docs lint-collection-docs --plugin-docs .
+  echo "== ansible-builder create (execution environment definition)"
+  (cd "$build" && ansible-builder create -f "$TREE/extensions/awx/ee/execution-environment.yml" -c "$build/ee-context")
+  rm -rf "$build"
 }
 
 step_molecule() {
