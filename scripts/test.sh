@@ -49,6 +49,7 @@ echo "test.sh: ansible-core $CORE_OF_VENV, python $PYVER"
 
 # For a STEP@CORE: switch this (sub)shell to the virtual environment of that core.
 use_core() {  # $1 core such as 2.15, or empty for $VENV
+  CORE="$1"
   [[ -n "$1" ]] || return 0
   VENV="$REPO/.venv-core$1"
   PY="$VENV/bin/python"
@@ -83,6 +84,14 @@ step_units() {
     return 1
   fi
   "$PY" "$REPO/scripts/seed_get_pip.py" >/dev/null
+  # An older core's ansible-test may need older test tools: its extra requirements go into
+  # this throwaway tree's requirements.txt for this step only.
+  local core_requirements="tests/unit/requirements-core$CORE.txt"
+  if [[ -n "$CORE" && -f "$core_requirements" ]]; then
+    cp tests/unit/requirements.txt tests/unit/requirements.txt.orig
+    trap 'mv tests/unit/requirements.txt.orig tests/unit/requirements.txt' RETURN
+    cat "$core_requirements" >> tests/unit/requirements.txt
+  fi
   # shellcheck disable=SC2086
   ansible-test units --venv --python "$PYVER" --color no ${UNITS_ARGS:-}
   if grep -qE 'All targets skipped|No tests found|no tests ran' "$LOG"; then
@@ -93,6 +102,9 @@ step_units() {
 
 step_integration() {
   cd "$TREE"
+  # Older cores' environments, for the tests that run a playbook with each supported core.
+  SEPM_OLDER_CORE_VENVS="$(find "$REPO" -maxdepth 1 -name '.venv-core*' -type d | sort | tr '\n' ' ')"
+  export SEPM_OLDER_CORE_VENVS
   local rc=0
   # shellcheck disable=SC2086
   "$PY" -m pytest tests/integration ${PYTEST_ARGS:-} || rc=$?
