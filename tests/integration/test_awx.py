@@ -10,7 +10,6 @@ in the folder extensions/awx/README.md names.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -86,6 +85,13 @@ def small_fleet():
         yield process
 
 
+@pytest.fixture
+def fresh_fleet(small_fleet):  # pylint: disable=redefined-outer-name
+    small_fleet.reset(profile="windows")
+    small_fleet.clear_faults()
+    return small_fleet
+
+
 def awx_private_data_dir(root, env, extra_vars):
     """The folder AWX hands ansible-runner: the project's playbooks, the inventory, env/*."""
     root.mkdir()
@@ -119,8 +125,8 @@ def run_job(private, playbook="sepm_rollout.yml", timeout=600):
     return RunnerJob(private)
 
 
-def test_rollout_job_through_ansible_runner_leaves_totals_and_report(small_fleet, tmp_path):
-    emulator = small_fleet
+def test_rollout_job_through_ansible_runner_leaves_totals_and_report(fresh_fleet, tmp_path):
+    emulator = fresh_fleet
     api = SepmApi(emulator)
     api.login()
     candidates = sorted(c["computerName"] for c in api.ok("GET", "computers", params={"pageSize": 1000})["content"]
@@ -174,8 +180,8 @@ def test_rollout_job_through_ansible_runner_leaves_totals_and_report(small_fleet
     assert emulator.password not in secret_free
 
 
-def test_rollout_job_refuses_to_start_without_the_persistent_report_folder(small_fleet, tmp_path):
-    emulator = small_fleet
+def test_rollout_job_refuses_to_start_without_the_persistent_report_folder(fresh_fleet, tmp_path):
+    emulator = fresh_fleet
     env = awx_injected_env({"sepm_host": emulator.host, "sepm_port": str(emulator.port), "sepm_username": emulator.username,
                             "sepm_password": emulator.password, "validate_certs": False}, tmp_path)
     env["ANSIBLE_COLLECTIONS_PATH"] = str(collections_root())
@@ -186,6 +192,25 @@ def test_rollout_job_refuses_to_start_without_the_persistent_report_folder(small
     assert "Mount a persistent volume there" in job.stdout
     assert not any(event["event"] == "runner_on_ok" and event["event_data"].get("task") == "Run the rollout role"
                    for event in job.events)
+
+
+def test_plan_job_of_the_workflow_changes_nothing(fresh_fleet, tmp_path):
+    """The workflow's first node: the rollout as a dry run, read before anyone approves."""
+    emulator = fresh_fleet
+    env = awx_injected_env({"sepm_host": emulator.host, "sepm_port": str(emulator.port), "sepm_username": emulator.username,
+                            "sepm_password": emulator.password,
+                            "ca_cert": Path(emulator.ca_path).read_text(encoding="utf-8")}, tmp_path)
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(collections_root())
+    report_dir = tmp_path / "persistent-volume"
+    report_dir.mkdir()
+    window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
+    private = awx_private_data_dir(tmp_path / "job", env, {"sepm_groups": "My Company", "sepm_windows": json.dumps([window]),
+                                                           "sepm_dry_run": "yes", "sepm_report_dir": str(report_dir)})
+    job = run_job(private, timeout=300)
+    assert job.status == "successful", job.stdout[-4000:]
+    changing = {"command", "move", "group_created", "policy_assigned", "restart_begin"}
+    assert not [event for event in emulator.events()["events"] if event["kind"] in changing]
+    assert not list(report_dir.iterdir())
 
 
 # ----- the controller objects (extensions/awx/controller.yml, `awx import` data) ------------------
