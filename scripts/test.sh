@@ -2,7 +2,11 @@
 # Run the collection's test steps in an arranged collection tree (see
 # scripts/collection-tree.sh) with the project's virtual environment.
 #
-#   scripts/test.sh STEP...     STEP: sanity units integration lint molecule
+#   scripts/test.sh STEP...     STEP: sanity units integration lint molecule galaxy
+#
+# STEP@CORE (sanity@2.15, units@2.15) runs sanity or units with another ansible-core,
+# from the virtual environment .venv-core<CORE> (`make venv-core CORE=2.15` builds it from
+# tests/requirements-core<CORE>.txt); the log is tests/output/logs/<step>-core<CORE>.log.
 #
 # The Makefile calls this after `make venv`. Every step runs even when an earlier
 # one failed; the run fails when any step failed. Full logs go to
@@ -29,9 +33,10 @@ if ! locale 2>/dev/null | grep -qi 'utf-\?8'; then export LC_ALL=C.UTF-8 LANG=C.
 
 PYVER="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 LOGDIR="$REPO/tests/output/logs"
+CORE_OF_VENV="$("$PY" -c 'import ansible.release as r; print(r.__version__)')"
 mkdir -p "$LOGDIR"
 
-[[ $# -gt 0 ]] || set -- sanity units integration lint
+[[ $# -gt 0 ]] || set -- sanity units integration lint galaxy
 
 # A private tree per run, so concurrent runs from one checkout cannot trip over
 # each other; KEEP_TREE=1 keeps it for a look afterwards.
@@ -40,13 +45,21 @@ if [[ "${KEEP_TREE:-0}" != 1 ]]; then trap 'rm -rf "$COLLECTIONS_ROOT"' EXIT; fi
 TREE="$("$REPO/scripts/collection-tree.sh" "$COLLECTIONS_ROOT")"
 export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS_ROOT"
 echo "test.sh: collection tree $TREE"
-# The SEPM API reference lives in shared/ beside the checkout (CI clones main with
-# shared/ next to it); the copy in the tree has no such neighbour, so say where it is.
-if [[ -z "${SEPM_API_SPEC_DIR:-}" && -d "$REPO/../shared/sepm-api-spec" ]]; then
-  SEPM_API_SPEC_DIR="$(cd "$REPO/../shared/sepm-api-spec" && pwd -P)"
-  export SEPM_API_SPEC_DIR
-fi
-echo "test.sh: ansible-core $("$PY" -c 'import ansible.release as r; print(r.__version__)'), python $PYVER"
+echo "test.sh: ansible-core $CORE_OF_VENV, python $PYVER"
+
+# For a STEP@CORE: switch this (sub)shell to the virtual environment of that core.
+use_core() {  # $1 core such as 2.15, or empty for $VENV
+  CORE="$1"
+  [[ -n "$1" ]] || return 0
+  VENV="$REPO/.venv-core$1"
+  PY="$VENV/bin/python"
+  if [[ ! -x "$PY" ]]; then
+    echo "FAIL: no virtual environment for ansible-core $1 at $VENV; run 'make venv-core CORE=$1'"
+    return 1
+  fi
+  export PATH="$VENV/bin:$PATH"
+  echo "ansible-core $("$PY" -c 'import ansible.release as r; print(r.__version__)') from $VENV"
+}
 
 # A pytest closing line such as "==== 12 passed, 1 skipped in 3.21s ====".
 pytest_closing_line() {
@@ -71,6 +84,14 @@ step_units() {
     return 1
   fi
   "$PY" "$REPO/scripts/seed_get_pip.py" >/dev/null
+  # An older core's ansible-test may need older test tools: its extra requirements go into
+  # this throwaway tree's requirements.txt for this step only.
+  local core_requirements="tests/unit/requirements-core$CORE.txt"
+  if [[ -n "$CORE" && -f "$core_requirements" ]]; then
+    cp tests/unit/requirements.txt tests/unit/requirements.txt.orig
+    trap 'mv tests/unit/requirements.txt.orig tests/unit/requirements.txt' RETURN
+    cat "$core_requirements" >> tests/unit/requirements.txt
+  fi
   # shellcheck disable=SC2086
   ansible-test units --venv --python "$PYVER" --color no ${UNITS_ARGS:-}
   if grep -qE 'All targets skipped|No tests found|no tests ran' "$LOG"; then
@@ -95,6 +116,9 @@ install_report_browser() {
 step_integration() {
   cd "$TREE"
   install_report_browser
+  # Older cores' environments, for the tests that run a playbook with each supported core.
+  SEPM_OLDER_CORE_VENVS="$(find "$REPO" -maxdepth 1 -name '.venv-core*' -type d | sort | tr '\n' ' ')"
+  export SEPM_OLDER_CORE_VENVS
   local rc=0
   # shellcheck disable=SC2086
   "$PY" -m pytest tests/integration ${PYTEST_ARGS:-} || rc=$?
@@ -106,15 +130,44 @@ step_integration() {
 
 step_lint() {
   cd "$TREE"
-  local paths=()
-  [[ -d roles ]] && paths+=(roles)
-  [[ -d playbooks ]] && paths+=(playbooks)
-  if [[ ${#paths[@]} -eq 0 ]]; then
-    echo "SKIP: neither roles/ nor playbooks/ exists"
-    echo "no roles/ or playbooks/" > "$NOTEFILE"
-    return 0
+  # The whole collection, as Galaxy users and ansible-lint's production profile see it.
+  ansible-lint --offline --profile production --nocolor
+}
+
+step_galaxy() {
+  cd "$TREE"
+  local build
+  build="$(mktemp -d)"
+  # What Galaxy's importer says about the tarball users install (no container: the
+  # importer's own ansible-test run is off; sanity runs in the sanity step).
+  ansible-galaxy collection build --output-path "$build" .
+  local tarball
+  tarball="$(ls "$build"/endpoint_ops-sepm-*.tar.gz)"
+  echo "== the tarball's top-level entries:"
+  tar -tzf "$tarball" | cut -d/ -f1-2 | sort -u | tr '\n' ' '; echo
+  if tar -tzf "$tarball" | grep -E '^(Makefile|scripts/|tests/emulator/|tests/bench/|tests/data/|extensions/molecule/)'; then
+    echo "FAIL: development files in the tarball (galaxy.yml build_ignore)"
+    return 1
   fi
-  ansible-lint --offline --profile production --nocolor "${paths[@]}"
+  cat > "$build/galaxy-importer.cfg" <<'CFG'
+[galaxy-importer]
+RUN_ANSIBLE_TEST = False
+RUN_ANSIBLE_LINT = True
+CHECK_REQUIRED_TAGS = False
+LOG_LEVEL_MAIN = INFO
+CFG
+  local importer_log="$build/importer.log"
+  GALAXY_IMPORTER_CONFIG="$build/galaxy-importer.cfg" "$PY" -m galaxy_importer.main "$tarball" 2>&1 | tee "$importer_log"
+  # The importer exits 0 on most findings; its warnings and errors are what Galaxy shows users.
+  if grep -E '^(WARNING|ERROR)|Traceback' "$importer_log"; then
+    echo "FAIL: galaxy-importer reported the lines above"
+    return 1
+  fi
+  echo "== antsibull-docs lint-collection-docs --plugin-docs"
+  antsibull-docs lint-collection-docs --plugin-docs .
+  echo "== ansible-builder create (execution environment definition)"
+  (cd "$build" && ansible-builder create -f "$TREE/extensions/awx/ee/execution-environment.yml" -c "$build/ee-context")
+  rm -rf "$build"
 }
 
 step_molecule() {
@@ -165,22 +218,25 @@ show_failure() {  # $1 step, $2 log
 }
 
 for step in "$@"; do
-  if ! declare -F "step_$step" >/dev/null; then
-    echo "test.sh: unknown step '$step' (known: sanity units integration lint molecule)" >&2
+  name="${step%@*}" core=""
+  if [[ $step == *@* ]]; then core="${step#*@}"; fi
+  if ! declare -F "step_$name" >/dev/null || [[ -n $core && $name != sanity && $name != units ]]; then
+    echo "test.sh: unknown step '$step' (known: sanity units integration lint molecule galaxy, sanity@CORE units@CORE)" >&2
     exit 2
   fi
-  LOG="$LOGDIR/$step.log"
+  logname="$name${core:+-core$core}"
+  LOG="$LOGDIR/$logname.log"
   NOTEFILE="$(mktemp)"
-  echo "==> $step (log: tests/output/logs/$step.log)"
+  echo "==> $step (log: tests/output/logs/$logname.log)"
   start=$SECONDS
   set +e
-  ( set -euo pipefail; "step_$step" ) </dev/null >"$LOG" 2>&1
+  ( set -euo pipefail; use_core "$core"; "step_$name" ) </dev/null >"$LOG" 2>&1
   rc=$?
   set -e
   took=$((SECONDS - start))
   note="$(cat "$NOTEFILE")"; rm -f "$NOTEFILE"
   closing=""
-  if [[ $step == units || $step == integration ]]; then closing="$(pytest_closing_line "$LOG")"; fi
+  if [[ $name == units || $name == integration ]]; then closing="$(pytest_closing_line "$LOG")"; fi
   short="$(sed -E 's/^=+ //; s/ =+$//' <<<"$closing")"
   if [[ $rc -eq 0 && -n "$note" ]]; then
     status=SKIP; skipped=$((skipped + 1)); detail="$note"
@@ -189,7 +245,7 @@ for step in "$@"; do
   else
     status=FAIL; failed=$((failed + 1)); detail="exit $rc${short:+; $short}"
     if [[ $step == integration && $rc -eq 5 ]]; then detail="exit 5: NO TESTS RAN${short:+ ($short)}"; fi
-    show_failure "$step" "$LOG"
+    show_failure "$name" "$LOG"
   fi
   if [[ -n "$closing" ]]; then echo "$closing"; fi
   echo "<== $step: $status in ${took}s"

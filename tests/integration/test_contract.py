@@ -1,6 +1,6 @@
 """The emulator's replies hold to the vendor's Swagger reference and to the real captures.
 
-Schemas are relaxed the way ../shared/sepm-api-spec/README.md says: every typed field may
+Schemas are relaxed the way tests/data/sepm-api-spec/README.md says: every typed field may
 be null and `sort` may be a list; `required`, `enum`, `minLength` and patterns still hold.
 """
 
@@ -15,8 +15,11 @@ import pytest
 from tests.emulator.sepm_api import ROUTES
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SPEC_DIR = os.environ.get("SEPM_API_SPEC_DIR") or os.path.join(REPO_ROOT, "..", "shared", "sepm-api-spec")
-CAPTURES = os.path.join(os.path.dirname(SPEC_DIR.rstrip("/")), "fixtures", "real-captures")
+# Copies of the vendor reference and of the real captures live in the repository, so a clone
+# anywhere can run these tests (tests/data/README.md says where they come from).
+DATA_DIR = os.path.join(REPO_ROOT, "tests", "data")
+SPEC_DIR = os.path.join(DATA_DIR, "sepm-api-spec")
+CAPTURES = os.path.join(DATA_DIR, "real-captures")
 ENVELOPE_KEYS = {"errorCode", "appErrorCode", "errorMessage"}
 SORT_SCHEMA = {"anyOf": [
     {"type": "null"},
@@ -26,7 +29,7 @@ SORT_SCHEMA = {"anyOf": [
 
 def _specs():
     if not os.path.isdir(SPEC_DIR):
-        pytest.fail(f"SEPM API reference not found in {SPEC_DIR}: set SEPM_API_SPEC_DIR to the sepm-api-spec directory")
+        pytest.fail(f"SEPM API reference not found in {SPEC_DIR}: the checkout is incomplete")
     docs = {}
     for path in sorted(glob.glob(os.path.join(SPEC_DIR, "*.json"))):
         with open(path, encoding="utf-8") as handle:
