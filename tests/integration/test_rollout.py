@@ -454,3 +454,21 @@ def test_the_rollout_logs_out_of_its_session(emulator, rollout):
     assert "would patch" in run.output
     by_endpoint = emulator.requests_count()["by_endpoint"]
     assert by_endpoint.get("POST identity/logout", 0) >= 1, by_endpoint
+
+
+@pytest.mark.parametrize("bad, option", [
+    ({"rollout_policy_timeout": 10 ** 13}, "rollout_policy_timeout"),
+    ({"rollout_staging_group": "Patch\\Staging"}, "rollout_staging_group"),
+    ({"rollout_target_version": "abc"}, "rollout_target_version"),
+    ({"rollout_groups": ["My Company\\No Such Group"]}, "No Such Group"),
+])
+def test_bad_rollout_input_fails_in_one_line_before_any_write(emulator, rollout, bad, option):
+    window, _opens, _closes = window_with(emulator, minutes_left=600)
+    seq = emulator.events()["last_seq"]
+    variables = dict({"rollout_groups": ["My Company\\Servers"], "rollout_windows": [window]}, **bad)
+    run = rollout(**variables)
+    assert run.returncode != 0
+    failure = [line for line in run.output.splitlines() if line.startswith("fatal:")]
+    assert failure and option in failure[0], run.output[-2000:]
+    assert "Traceback" not in run.output and emulator.password not in run.output
+    assert [e["kind"] for e in emulator.events(since=seq)["events"] if e["kind"] not in ("login",)] == []

@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import check_options, home_of, staging_path
 
 GOOD = {"windows": [{"days": ["sat"], "start": "22:00", "duration": "6h", "timezone": "UTC"}], "ignore_windows": False,
@@ -48,3 +50,18 @@ def test_bad_options_fail_in_one_line_naming_the_variable(change, message):
         check_options(dict(GOOD, **change), prefix="rollout_")
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-10 ** 15, 10 ** 15), st.floats(allow_nan=True),
+                      st.text(max_size=80), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
+
+
+@settings(database=None, max_examples=300, deadline=None)
+@given(changes=st.dictionaries(st.sampled_from(sorted(GOOD)), ANY_VALUE, min_size=1, max_size=4))
+def test_any_option_value_is_accepted_or_refused_in_one_line(changes):
+    try:
+        checked = check_options(dict(GOOD, **changes), prefix="rollout_")
+    except SepmInputError as error:
+        assert "\n" not in str(error) and "rollout_" in str(error)
+    else:
+        assert checked["policy_timeout"] >= 1 and checked["poll_interval"] > 0 and checked["staging_name"]
