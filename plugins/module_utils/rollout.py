@@ -796,7 +796,7 @@ def check_options(options, prefix=""):
     staging = str(options.get("staging_name") or "").strip()
     if not staging or "\\" in staging or "/" in staging or len(staging) > MAX_NAME_LENGTH:
         raise SepmInputError("%s must be one group name (no \\ or /, 1 to %d characters), got %r"
-                         % (label("staging_name"), MAX_NAME_LENGTH, options.get("staging_name")))
+                             % (label("staging_name"), MAX_NAME_LENGTH, options.get("staging_name")))
     options["staging_name"] = staging
     target = options.get("target_version")
     if target and release_of(target) is None:
@@ -833,7 +833,7 @@ def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=N
     target = options.get("target_version") or newest_patch(client, release_of(sepm_version))
     if not target:
         raise SepmInputError("the SEPM shows no client patch for its release (%s): set target_version, or let the SEPM "
-                         "download client patches. %s" % (release_of(sepm_version), CONSOLE_STEPS))
+                             "download client patches. %s" % (release_of(sepm_version), CONSOLE_STEPS))
     options["target_version"] = target
     options["allow_policy_id"] = find_policy(client.policy_summaries("lu"), options["allow_policy"], "lu")["id"]
     listing = list(client.computers()) if groups else None
