@@ -27,7 +27,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 help:
 	@echo "make demo        run playbooks against the SEPM emulator (default)"
-	@echo "make test        sanity + units + integration + lint (what CI runs)"
+	@echo "make test        sanity, units, integration, lint, galaxy, molecule; sanity + units on $(OLDEST_CORE) (what CI runs)"
 	@echo "make test-quick  units + integration"
 	@echo "make test-cores  sanity + units on ansible-core $(CORES) and the newest"
 	@echo "make sanity | units | integration | lint | galaxy | bench | venv | clean"
