@@ -190,7 +190,7 @@ EXAMPLES = r'''
 # sepm.sepm.yml -- connection from SEPM_HOST, SEPM_USERNAME, SEPM_PASSWORD and SEPM_CA_PATH
 plugin: endpoint_ops.sepm.sepm
 
-# ---
+---
 # Servers only, no Linux, named by computer name, with HA clusters and rings
 plugin: endpoint_ops.sepm.sepm
 sepm_host: sepm01.example.com
@@ -216,7 +216,7 @@ extra_host_vars:
   - target_version
   - last_check_in
 
-# ---
+---
 # Cached for an hour in JSON files; `ansible-inventory --flush-cache` forces a fresh query
 plugin: endpoint_ops.sepm.sepm
 cache: true
