@@ -171,7 +171,13 @@ class PackageBatch:
             return {"hosts": [], "entry": entry, "reason": why}
         engine._say("batch %s of %d (package): %d host(s), one at a time" % (  # pylint: disable=protected-access
             label, len(self.state["batches"]), len(pending)))
-        return {"hosts": pending, "entry": entry, "reason": ""}
+        members = []
+        for name in pending:
+            cluster = self.state["clusters"].get(name)
+            members.append({"name": name, "host": engine.computers[name].get("inventory_host") or name, "cluster": cluster,
+                            "partners": sorted(other for other, value in self.state["clusters"].items()
+                                               if cluster and value == cluster and other != name)})
+        return {"hosts": members, "entry": entry, "reason": ""}
 
     def gate(self, name, pending_reboot):
         """proceed / restart_first / skip / defer, with the reason, before anything touches the host."""

@@ -917,6 +917,7 @@ def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=N
     if not names:
         raise ValueError("the targets name no computer: check targets and groups")
     methods = host_methods(names, inventory_hosts, options["method"], prefix)
+    inventory_names = {str(host.get("sepm_name") or host.get("host")).lower(): host.get("host") for host in inventory_hosts or []}
     uses_package = "package" in methods.values()
     uses_liveupdate = "liveupdate" in methods.values()
     package = options.get("package") or {}
@@ -945,6 +946,7 @@ def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=N
                                "%d SEPM computers have this name" % len(matches)}
             continue
         computer = dict(matches[0], name=name, cluster=clusters.get(name), method=methods[name],
+                        inventory_host=inventory_names.get(name.lower(), name),
                         home=home_of(matches[0]["group"], options["staging_name"]))
         computers[name] = computer
         if computer["home"] != computer["group"]:
@@ -964,6 +966,7 @@ def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=N
         "options": options, "sepm_version": sepm_version, "started": iso(now), "finished": iso(now),
         "computers": computers, "clusters": clusters, "batches": batches, "resume": resume,
         "methods": methods, "batch_methods": batch_methods,
+        "label_methods": dict([("resume", "liveupdate")] + [(str(number), method) for number, method in enumerate(batch_methods, 1)]),
         "labels": (["resume"] if resume else []) + [str(number) for number in range(1, len(batches) + 1)],
         "results": results, "log": [], "stop": None, "pipeline": None, "staging": {}, "locations": {},
         "totals": rules.totals(results), "run_failed": False, "package_batch": None,

@@ -170,7 +170,7 @@ def endpoint_view(computer):
     return {"name": computer.name, "online": computer.online, "service_running": computer.online,
             "pending_reboot": bool(record["rebootRequired"]) and not computer.staged_version,
             "restart_pending": bool(record["rebootRequired"]), "version": record["agentVersion"],
-            "staged_version": computer.staged_version, "files": dict(computer.package_files)}
+            "staged_version": computer.staged_version, "files": dict(computer.package_files), "boot_ms": computer.boot_ms}
 
 
 def endpoint_get(emu, query):
@@ -186,7 +186,8 @@ def endpoint_copy(emu, body):
     if not computer.online:
         raise ControlError(f"{computer.name} is offline: the copy failed")
     corrupt = computer.name.lower() in emu.sim.fault_names("corrupt_copy")
-    computer.package_files = {path: ("0" * 64 if corrupt else str(sha)) for path, sha in files.items()}
+    computer.package_files = {path: ("0" * 64 if corrupt else str(sha.get("sha256") if isinstance(sha, dict) else sha))
+                              for path, sha in files.items()}
     emu.log("package_copied", computer=computer.name, files=len(files), corrupt=corrupt)
     return endpoint_view(computer)
 

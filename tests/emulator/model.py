@@ -118,6 +118,7 @@ class Computer:
     restarting: bool = False
     last_hb_ms: int = 0
     package_files: dict = field(default_factory=dict)
+    boot_ms: int = 0
 
     @property
     def uid(self):

@@ -243,6 +243,7 @@ class ClientSimulation:
     def _on_restart_end(self, when, computer, command):
         record = computer.record
         computer.restarting = False
+        computer.boot_ms = int(when)
         unpatched = computer.name.lower() in self.fault_names("back_unpatched")
         if computer.staged_version and not unpatched:
             record.update({
