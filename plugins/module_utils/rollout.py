@@ -577,7 +577,7 @@ class Engine:
         if track is not None and stop is None:
             for home in sorted({self.computers[name]["home"] for name in track.names}):
                 self.staging_group(home)
-        entry = {"batch": label, "hosts": names, "started": iso(self.clock.now(refresh=True)), "finished": None,
+        entry = {"batch": label, "method": "liveupdate", "hosts": names, "started": iso(self.clock.now(refresh=True)), "finished": None,
                  "gated": False, "steps": {}, "failed": 0, "deferred": 0}
         if stop is not None:
             if track is not None:

@@ -189,12 +189,12 @@ def test_pending_reboot_skipped_when_the_restart_first_does_not_fit_and_restarte
     first, second = candidates(emulator, 2)
     emulator.control("PATCH", "computers", {"names": [first, second], "reboot_required": True})
     # 45 minutes left: an install and a restart (10 + 20 minutes) fit, a restart first as well (50) does not.
-    window, _opens, _closes = open_window(emulator, minutes_left=45)
+    window, _opens, _closes = open_window(emulator, minutes_left=45, duration_minutes=360)
     seq = emulator.events()["last_seq"]
     run = run_rollout(emulator, tmp_path, package, inventory(tmp_path, {first: (None, "package")}), rollout_windows=[window])
     assert run.returncode == 0, run.output[-6000:]
     host = report(tmp_path)["hosts"][first]
-    assert host["state"] == "skipped" and "restart pending" in host["reason"] and "does not fit the window" in host["reason"], host
+    assert host["state"] == "skipped" and "restart pending" in host["reason"] and "does not fit the window" in host["reason"], (host, run.output[-5000:])
     assert first not in timeline(emulator, seq)
 
     window, _opens, _closes = open_window(emulator, minutes_left=20 * 60)
@@ -265,4 +265,5 @@ def test_a_mixed_run_reports_each_host_with_its_method(emulator, tmp_path, packa
     for name, (_cluster, method) in members.items():
         assert result["hosts"][name]["state"] == "patched", (name, result["hosts"][name])
         assert result["hosts"][name]["method"] == method
-    assert [batch.get("method", "liveupdate") for batch in result["batches"]] == ["liveupdate", "package"]
+    # one member of the HA pair per batch
+    assert [batch["method"] for batch in result["batches"]] == ["liveupdate", "package", "package"]
