@@ -185,16 +185,16 @@ class PackageBatch:
         host = self.host(name)
         if host["state"] is not None:
             return {"decision": SKIP, "reason": host["reason"]}
+        held = rules.held_by_failed_partner([name], engine.results, self.state["clusters"])
+        if name in held:
+            self.settle(name, "skipped", held[name])
+            return {"decision": SKIP, "reason": held[name]}
         if rules.count_state(engine.results, "failed") > self.options["failure_budget"]:
             self.settle(name, "skipped", rules.BUDGET_EXCEEDED)
             return {"decision": SKIP, "reason": rules.BUDGET_EXCEEDED}
         if self.batch["window_closed"]:
             self.settle(name, "deferred", rules.WINDOW_CLOSED)
             return {"decision": DEFER, "reason": rules.WINDOW_CLOSED}
-        held = rules.held_by_failed_partner([name], engine.results, self.state["clusters"])
-        if name in held:
-            self.settle(name, "skipped", held[name])
-            return {"decision": SKIP, "reason": held[name]}
         cluster = self.state["clusters"].get(name)
         partners = sorted(other for other, value in self.state["clusters"].items() if value == cluster and other != name) \
             if cluster else []

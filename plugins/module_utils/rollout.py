@@ -803,8 +803,8 @@ def check_options(options, prefix=""):
             parse_windows(windows)
         except ValueError as exc:
             raise ValueError("%s: %s" % (label("windows"), exc))
+    options.setdefault("install_timeout", 1800)
     for name in ("policy_timeout", "delivery_timeout", "restart_timeout", "install_timeout"):
-        options.setdefault(name, 1800)
         options[name] = _check_number(options, name, 1, MAX_TIMEOUT, label=label)
     options["poll_interval"] = _check_number(options, "poll_interval", 0.01, MAX_POLL_INTERVAL, float, label)
     if options.get("cutoff") in (None, 0):
