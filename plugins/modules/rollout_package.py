@@ -96,10 +96,11 @@ EXAMPLES = r'''
 
 RETURN = r'''
 hosts:
-  description: For O(step=begin), the hosts to patch one at a time.
+  description: For O(step=begin), the hosts to patch one at a time, each with C(name), C(host) (its inventory name),
+    C(cluster) and C(partners).
   returned: step is begin
   type: list
-  elements: str
+  elements: dict
 decision:
   description: C(proceed), C(restart_first), C(skip) or C(defer).
   returned: step is gate, copied or restart
