@@ -18,7 +18,7 @@ PACKAGE_OPTIONS = dict(
     pending_reboot=dict(type="bool", default=False),
     checksums=dict(type="dict", default={}),
     failed_step=dict(type="str", default=""),
-    message=dict(type="str", default=""),
+    failure=dict(type="str", default=""),
 )
 
 
@@ -49,7 +49,7 @@ class ActionModule(SepmAction):
             elif step == "verify":
                 result = batch.verify(params["host"])
             else:
-                result = batch.fail(params["host"], params["failed_step"], params["message"])
+                result = batch.fail(params["host"], params["failed_step"], params["failure"])
         result.update(changed=step in ("begin", "end") and engine.changed, stopped=(state.get("stop") or {}).get("reason"),
                       ansible_facts={"sepm_rollout": state})
         return result

@@ -13,7 +13,8 @@ A batch is a ``Track`` through the delivery steps of the liveupdate method:
   stage -> policy -> deliver -> (delivered) -> restart -> verify -> return
 
 **Pipelining.** Once batch k's patch is on its way, batch k+1 is staged and its patch
-delivered, so it is ready when batch k has restarted; it is never restarted early: a pre-staged track stops at ``delivered`` and is carried in ``state["pipeline"]``
+delivered, so it is ready when batch k has restarted; it is never restarted early: a pre-staged
+track stops at ``delivered`` and is carried in ``state["pipeline"]``
 to the next batch's task, which restarts it. When the run stops instead (window closed,
 failure budget or batch percentage exceeded), the pre-staged batch goes home at once and its
 computers are ``deferred`` with "patch delivered, restart pending" (or "staged, not
@@ -682,8 +683,8 @@ class Engine:
 
     def _preview(self, entry, track, allowed, why):
         """Check mode: the real gate and preflight, and nothing written."""
-        would = [name for name in track.active() if not (at_target(self.computers[name], self.target)
-                                                          and not self.computers[name].get("reboot_required"))]
+        would = [name for name in track.active()
+                 if not (at_target(self.computers[name], self.target) and not self.computers[name].get("reboot_required"))]
         entry.update(gated=not allowed, preview={
             "would_patch": would if allowed else [], "compliant": [n for n in track.active() if n not in would],
             "deferred": [] if allowed else would, "reason": why})
@@ -780,7 +781,7 @@ MAX_NAME_LENGTH = 64
 
 def _check_number(options, name, low, high, kind=int, label=str):
     value = options.get(name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:  # NaN is not a number
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:  # pylint: disable=comparison-with-itself  # NaN is not a number
         raise ValueError("%s must be a number, got %r" % (label(name), value))
     if not low <= value <= high:
         raise ValueError("%s must be from %s to %s, got %r" % (label(name), low, high, value))

@@ -31,6 +31,7 @@ attributes:
     support: none
   platform:
     description: Runs where the package is, normally the controller.
+    support: full
     platforms: posix
 options:
   path:
@@ -47,7 +48,7 @@ options:
     required: true
   sha256:
     description:
-      - The SHA-256 the package must have (of the file; of a folder, the RV(sha256) this module returned before).
+      - The SHA-256 the package must have (of the file; of a folder, the RV(package.sha256) this module returned before).
     type: str
     default: ""
   sepm_version:

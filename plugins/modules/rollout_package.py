@@ -29,7 +29,7 @@ description:
   - B(verify) - waits until the SEPM shows the host online, reporting after the restart, at the target version with
     no restart pending, or the restart timeout passed; settles it C(patched) or C(failed) with the reason and says
     whether its restore hook may run (RV(restore)).
-  - B(fail) - a host task failed at O(failed_step); the host fails with that step's words and O(message).
+  - B(fail) - a host task failed at O(failed_step); the host fails with that step's words and O(failure).
   - B(end) - the batch's stop decision (failure budget, batch percentage, window) and its log entry.
   - Every host ends in the run's C(results) with C(method=package), in the same report as liveupdate hosts.
 author:
@@ -74,7 +74,7 @@ options:
       - For O(step=fail), the host step that failed (probe, copy, drain, restart_first, install, restart, ready, restore).
     type: str
     default: ""
-  message:
+  failure:
     description:
       - For O(step=fail), what the failed task said.
     type: str
@@ -141,7 +141,7 @@ def main():
         pending_reboot=dict(type="bool", default=False),
         checksums=dict(type="dict", default={}),
         failed_step=dict(type="str", default=""),
-        message=dict(type="str", default=""),
+        failure=dict(type="str", default=""),
     ), supports_check_mode=True)
     module.fail_json(msg="endpoint_ops.sepm.rollout_package runs on the controller through its action plugin; "
                          "call it as a task of a play on the controller")

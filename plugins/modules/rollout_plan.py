@@ -25,7 +25,7 @@ description:
     left is held back (C(skipped)).
   - B(Preflight) - already at the target version (C(compliant)), not a Windows client, a release
     other than the SEPM's (clients take patches from the SEPM only in its own release), offline
-    (with O(offline=skip)): left out of the batches with a state and a reason.
+    (with O(offline=skip)) - left out of the batches with a state and a reason.
   - Computers found in a staging group come from an interrupted run; they form the C(resume)
     batch, finished and moved home before new batches start.
   - Every option is checked before anything is read or written; a bad one fails in one line.

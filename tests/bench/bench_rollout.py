@@ -104,7 +104,7 @@ def main():
         slow_wall, slow_report, slow_requests, _settings = rollout(fleet, max(1, fleet // 4), options.time_scale, options.poll_interval,
                                                                    throttle={"limit": 50, "window_s": 60})
         for label, run_wall, run_report, run_requests in (("unthrottled", free_wall, free_report, free_requests),
-                                                         ("throttled at 50 requests a minute", slow_wall, slow_report, slow_requests)):
+                                                          ("throttled at 50 requests a minute", slow_wall, slow_report, slow_requests)):
             totals = run_report["totals"]
             print("%d endpoints, %s: wall %.1fs, %d patched, %d failed, %d SEPM requests (429s included)" % (
                 fleet, label, run_wall, totals["patched"], totals["failed"], run_requests["total"]))
