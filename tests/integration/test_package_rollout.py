@@ -246,7 +246,8 @@ def test_a_member_that_never_comes_back_leaves_its_partner_alone(emulator, tmp_p
     assert run.returncode != 0
     result = report(tmp_path)
     assert result["hosts"][lost]["state"] == "failed"
-    assert "did not complete" in result["hosts"][lost]["reason"] or "did not come back" in result["hosts"][lost]["reason"]
+    assert "did not come back after the restart" in result["hosts"][lost]["reason"], result["hosts"][lost]
+    assert "restore hook did not run" in result["hosts"][lost]["reason"]
     assert result["hosts"][partner]["state"] == "skipped", result["hosts"][partner]
     assert result["run"]["stopped"] == "failure budget exceeded"
     events = timeline(emulator, seq)
