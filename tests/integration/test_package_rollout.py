@@ -242,7 +242,8 @@ def test_a_member_that_never_comes_back_leaves_its_partner_alone(emulator, tmp_p
     window, _opens, _closes = open_window(emulator, minutes_left=20 * 60)
     seq = emulator.events()["last_seq"]
     run = run_rollout(emulator, tmp_path, package, inventory(tmp_path, members), rollout_windows=[window],
-                      rollout_failure_budget=0, rollout_package_serial=[1], rollout_restart_timeout=300)
+                      rollout_failure_budget=0, rollout_package_serial=[1], rollout_restart_timeout=300,
+                      rollout_emulator_restart_retries=8)
     assert run.returncode != 0
     result = report(tmp_path)
     assert result["hosts"][lost]["state"] == "failed"
