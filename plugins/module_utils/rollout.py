@@ -802,7 +802,7 @@ def check_options(options, prefix=""):
     if windows:
         try:
             parse_windows(windows)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # a duration past what datetime holds overflows
             raise ValueError("%s: %s" % (label("windows"), exc))
     options.setdefault("install_timeout", 1800)
     for name in ("policy_timeout", "delivery_timeout", "restart_timeout", "install_timeout"):

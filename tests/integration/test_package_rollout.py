@@ -269,3 +269,24 @@ def test_a_mixed_run_reports_each_host_with_its_method(emulator, tmp_path, packa
         assert result["hosts"][name]["method"] == method
     # one member of the HA pair per batch
     assert [batch["method"] for batch in result["batches"]] == ["liveupdate", "package", "package"]
+
+
+def test_check_mode_shows_the_package_batches_and_touches_no_host(emulator, tmp_path, package):
+    names = candidates(emulator, 2)
+    window, _opens, _closes = open_window(emulator, minutes_left=20 * 60)
+    seq = emulator.events()["last_seq"]
+    run = run_rollout(emulator, tmp_path, package, inventory(tmp_path, {name: ("ha", "package") for name in names}), "--check",
+                      rollout_windows=[window])
+    assert run.returncode == 0, run.output[-6000:]
+    assert "Methods: 2 package" in run.output and "would install the package on 1, one at a time" in run.output
+    assert [e for e in emulator.events(since=seq)["events"] if e["kind"] != "login"] == []
+    assert not glob.glob(str(tmp_path / "reports" / "*.json"))
+
+
+def test_the_emulated_endpoint_refuses_an_install_with_a_restart_pending(emulator):
+    name = candidates(emulator, 1)[0]
+    emulator.control("PATCH", "computers", {"names": [name], "reboot_required": True})
+    emulator.control("POST", "endpoint/copy", {"name": name, "files": {"Setup.exe": "a" * 64}})
+    with pytest.raises(RuntimeError, match="400.*restart pending"):
+        emulator.control("POST", "endpoint/install", {"name": name, "version": PATCH})
+    assert [e["kind"] for e in emulator.events()["events"]][-1] == "package_install_refused"
