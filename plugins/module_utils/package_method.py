@@ -54,10 +54,11 @@ FAILED_STEP_WORDS = {
     "install": "the silent install failed",
     "restart": "the restart that completes the install did not complete",
     "ready": "the SEP service did not run after the restart",
+    "verify": "verifying the host in the SEPM failed",
     "restore": "the restore hook failed after the host was patched",
 }
 # After these the member may be down: its restore hook does not run and a person looks first.
-DOWN_STEPS = ("restart_first", "restart", "ready")
+DOWN_STEPS = ("restart_first", "restart", "ready", "verify")
 
 
 def _epoch_ms(moment):

@@ -71,7 +71,7 @@ options:
     default: {}
   failed_step:
     description:
-      - For O(step=fail), the host step that failed (probe, copy, drain, restart_first, install, restart, ready, restore).
+      - For O(step=fail), the host step that failed (probe, copy, drain, restart_first, install, restart, ready, verify, restore).
     type: str
     default: ""
   failure:

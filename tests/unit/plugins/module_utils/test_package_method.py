@@ -215,3 +215,13 @@ def test_a_package_that_does_not_fit_fails_the_plan(package, target, message):
     with pytest.raises(ValueError) as error:
         rollout.check_package(package, "14.3.25029.9000", target, "rollout_")
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("step, restore", [("copy", True), ("install", True), ("drain", True), ("restart", False),
+                                           ("ready", False), ("verify", False)])
+def test_a_failed_step_fails_the_host_and_says_whether_it_may_be_restored(step, restore):
+    batch, _client, _clock, state = make(["A"])
+    batch.begin("1")
+    failed = batch.fail("A", step, "exit code 1603\n  more")
+    assert failed["restore"] is restore
+    assert state["results"]["A"]["state"] == "failed" and "exit code 1603 more" in state["results"]["A"]["reason"]
