@@ -20,6 +20,9 @@ class ActionModule(SepmAction):
         if params["batch"] not in state.get("labels", []):
             raise SepmInputError("batch %r is not a batch of this rollout (%s)" % (params["batch"], ", ".join(state.get("labels", []))))
         engine = Engine(client, state, say=self.say, check_mode=self._play_context.check_mode)
+        if engine.batch_method(params["batch"]) != "liveupdate":
+            raise ValueError("batch %s is a package batch: the rollout role runs it host by host with endpoint_ops.sepm.rollout_package"
+                             % params["batch"])
         entry = engine.run_batch(params["batch"])
         result = {"changed": engine.changed, "batch": entry, "stopped": (state.get("stop") or {}).get("reason"),
                   "ansible_facts": {"sepm_rollout": state}}

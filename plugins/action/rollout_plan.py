@@ -17,17 +17,19 @@ class ActionModule(SepmAction):
 
     OPTIONS = PLAN_OPTIONS
 
-    def inventory_hosts(self, pattern, cluster_var, task_vars):
-        """The hosts an inventory pattern names, in inventory order, with their SEPM name and cluster."""
+    def inventory_hosts(self, pattern, cluster_var, task_vars, method_var="", package_targets=""):
+        """The hosts an inventory pattern names, in inventory order, with their SEPM name, cluster and method."""
         if not pattern:
             return []
         lookup = lookup_loader.get("ansible.builtin.inventory_hostnames", loader=self._loader, templar=self._templar)
         hostvars = task_vars.get("hostvars") or {}
+        package_hosts = set(lookup.run([package_targets], variables=task_vars)) if package_targets else set()
         hosts = []
         for host in lookup.run([pattern], variables=task_vars):
             variables = hostvars.get(host) or {}
+            method = (variables.get(method_var) if method_var else None) or ("package" if host in package_hosts else None)
             hosts.append({"host": host, "sepm_name": variables.get("sepm_name") or host,
-                          "cluster": variables.get(cluster_var) or None})
+                          "cluster": variables.get(cluster_var) or None, "method": method})
         if not hosts:
             raise SepmInputError("targets pattern %r matches no inventory host" % pattern)
         return hosts
@@ -40,7 +42,8 @@ class ActionModule(SepmAction):
         options["staging_name"] = options.pop("staging_group")
         # Checked before the inventory and the SEPM are read.
         check_options(dict(options), prefix)
-        hosts = self.inventory_hosts(params["targets"], params["cluster_var"], task_vars)
+        hosts = self.inventory_hosts(params["targets"], params["cluster_var"], task_vars, params["method_var"],
+                                     params["package_targets"])
         state, lines = plan_state(client, options, hosts, params["groups"], params["cluster_pattern"], prefix)
         return {"changed": False, "plan": lines, "batches": state["batches"], "resume": state["resume"],
                 "ansible_facts": {"sepm_rollout": state}}

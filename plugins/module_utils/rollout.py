@@ -45,13 +45,14 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import batc
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.policies import (
     LOCATION_POLICY_TYPES, assignments_by_group, find_policy)
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import fetch_records
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import release_of
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import release_of, version_key
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.waiter import (
     Wait, at_target, back_at_target, command_final, patch_arrived, policy_applied)
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import is_open, next_open, occurrences, parse_windows, time_left
 
 STAGING_GROUP = "Patch Staging"
 STATES = rules.FINAL_STATES
+METHODS = ("liveupdate", "package")
 PENDING_RESTART = "patch delivered, restart pending"
 
 
@@ -577,7 +578,7 @@ class Engine:
         if track is not None and stop is None:
             for home in sorted({self.computers[name]["home"] for name in track.names}):
                 self.staging_group(home)
-        entry = {"batch": label, "hosts": names, "started": iso(self.clock.now(refresh=True)), "finished": None,
+        entry = {"batch": label, "method": "liveupdate", "hosts": names, "started": iso(self.clock.now(refresh=True)), "finished": None,
                  "gated": False, "steps": {}, "failed": 0, "deferred": 0}
         if stop is not None:
             if track is not None:
@@ -651,6 +652,8 @@ class Engine:
 
     def _prestage(self, label):
         """Start the next batch while this one restarts, if its whole cutoff fits in the window."""
+        if self.batch_method(label) != "liveupdate":
+            return None  # a package batch runs host by host in its own task, never ahead
         names = [name for name in self.batch_names(label) if self.results.get(name, {}).get("state") is None]
         held = rules.held_by_failed_partner(names, self.results, self.state["clusters"])
         names = [name for name in names if name not in held]
@@ -692,13 +695,23 @@ class Engine:
             if allowed else "held back - %s" % why))
         return self._log(entry)
 
+    def method_of(self, name):
+        return (self.state.get("methods") or {}).get(name, "liveupdate")
+
+    def batch_method(self, label):
+        """The delivery method of a batch: ``resume`` and every batch of a liveupdate-only plan are liveupdate."""
+        methods = self.state.get("batch_methods") or []
+        if label == "resume" or not methods:
+            return "liveupdate"
+        return methods[int(label) - 1]
+
     def _versions(self):
         return {name: computer.get("agent_version") for name, computer in self.computers.items()}
 
     def _account(self, name, host, label):
         version = self.computers.get(name, {}).get("agent_version")
         self.results[name] = {"state": host["state"], "reason": host.get("reason", ""), "batch": label,
-                              "version_before": host.get("version_before", version),
+                              "method": self.method_of(name), "version_before": host.get("version_before", version),
                               "version_after": host.get("version_after") or version, "steps": host.get("steps") or {}}
 
     def _account_track(self, track, label):
@@ -707,6 +720,8 @@ class Engine:
                 self._account(name, host, label)
 
     def _log(self, entry):
+        for name, result in self.results.items():
+            result.setdefault("method", self.method_of(name))
         self.state["log"].append(entry)
         self.state["finished"] = max(filter(None, (self.state.get("finished"), entry["finished"], self.state["started"])))
         self.state["timeline"] = timeline(self.state)
@@ -739,6 +754,10 @@ RUN_OPTIONS = dict(
     poll_interval=dict(type="float", default=30),
     failure_budget=dict(type="int", default=5),
     max_fail_percentage=dict(type="float", default=20),
+    method=dict(type="str", choices=list(METHODS), default="liveupdate"),
+    package=dict(type="dict", default={}),
+    package_serial=dict(type="raw", default=None),
+    install_timeout=dict(type="int", default=1800),
 )
 
 PLAN_OPTIONS = dict(
@@ -748,6 +767,8 @@ PLAN_OPTIONS = dict(
     cluster_var=dict(type="str", default="ha_cluster"),
     cluster_pattern=dict(type="str", default=r"^(.+)-N\d+$"),
     variable_prefix=dict(type="str", default=""),
+    method_var=dict(type="str", default="sepm_rollout_method"),
+    package_targets=dict(type="str", default=""),
 )
 BATCH_OPTIONS = dict(
     rollout=dict(type="dict", required=True),
@@ -782,9 +803,10 @@ def check_options(options, prefix=""):
     if windows:
         try:
             parse_windows(windows)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # a duration past what datetime holds overflows
             raise SepmInputError("%s: %s" % (label("windows"), exc))
-    for name in ("policy_timeout", "delivery_timeout", "restart_timeout"):
+    options.setdefault("install_timeout", 1800)
+    for name in ("policy_timeout", "delivery_timeout", "restart_timeout", "install_timeout"):
         options[name] = _check_number(options, name, 1, MAX_TIMEOUT, label=label)
     options["poll_interval"] = _check_number(options, "poll_interval", 0.01, MAX_POLL_INTERVAL, float, label)
     if options.get("cutoff") in (None, 0):
@@ -805,6 +827,16 @@ def check_options(options, prefix=""):
         batch_sizes(options.get("serial"), 1)
     except ValueError as exc:
         raise SepmInputError("%s: %s" % (label("serial"), exc))
+    if options.get("package_serial") not in (None, "", []):
+        try:
+            batch_sizes(options["package_serial"], 1)
+        except ValueError as exc:
+            raise SepmInputError("%s: %s" % (label("package_serial"), exc))
+    else:
+        options["package_serial"] = options.get("serial")
+    options["method"] = options.get("method") or "liveupdate"
+    if options["method"] not in METHODS:
+        raise SepmInputError("%s must be one of %s, got %r" % (label("method"), ", ".join(METHODS), options["method"]))
     return options
 
 
@@ -826,21 +858,84 @@ def _group_names(client, groups, records):
             if any(match(computer) for match in filters)]
 
 
+def host_methods(names, inventory_hosts, default="liveupdate", prefix=""):
+    """``{name: method}``: a host's own method (its inventory variable or group), else ``default``."""
+    given = {}
+    for host in inventory_hosts or []:
+        method = host.get("method")
+        if method:
+            method = str(method).strip().lower()
+            if method not in METHODS:
+                raise SepmInputError("host %s: rollout method %r is not one of %s" % (host.get("host"), method, ", ".join(METHODS)))
+            given[str(host.get("sepm_name") or host.get("host")).lower()] = method
+    return {name: given.get(name.lower(), default) for name in names}
+
+
+def check_package(package, sepm_version, target, prefix=""):
+    """The package the package method installs: inspected (install_package_info), of the SEPM's release and the target."""
+    if not package or not package.get("version") or not package.get("files"):
+        raise SepmInputError("hosts take the package method: give %spackage_path and %spackage_version (the exported client "
+                             "install package, inspected by endpoint_ops.sepm.install_package_info)" % (prefix, prefix))
+    release, sepm_release = release_of(package["version"]), release_of(sepm_version)
+    if release != sepm_release:
+        raise SepmInputError("the install package is %s (%s), the SEPM runs %s (%s): clients take patches only in the SEPM's "
+                             "own release; export the package of the SEPM's release"
+                             % (package["version"], release, sepm_version, sepm_release))
+    if target and version_key(target) != version_key(package["version"]):
+        raise SepmInputError("the install package is %s but the run's target is %s: export the package of the target, or set "
+                             "%starget_version to the package's version" % (package["version"], target, prefix))
+    return package
+
+
+def _plan_by_method(hosts, methods, clusters, target, sepm_version, options):
+    """Batches per method (liveupdate first, then package), and the method of each batch."""
+    by_cluster = {}
+    for name, cluster in clusters.items():
+        by_cluster.setdefault(cluster, set()).add(methods.get(name, options["method"]))
+    mixed = sorted(cluster for cluster, used in by_cluster.items() if len(used) > 1)
+    if mixed:
+        raise SepmInputError("HA cluster %s mixes the liveupdate and package methods: give all its members one method" % mixed[0])
+    batches, batch_methods, accounted = [], [], {}
+    for method in METHODS:
+        chosen = [host for host in hosts if methods.get(host["name"], options["method"]) == method]
+        if not chosen:
+            continue
+        serial = options["serial"] if method == "liveupdate" else options["package_serial"]
+        plan = plan_rollout(chosen, target, sepm_version, serial, options["max_unavailable_per_cluster"],
+                            options["offline"]).to_dict()
+        batches.extend(plan["batches"])
+        batch_methods.extend([method] * len(plan["batches"]))
+        accounted.update(plan["accounted"])
+    return batches, batch_methods, accounted
+
+
 def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=None, prefix=""):
     """Read the SEPM, plan the batches and return the run's state and the lines that show the plan."""
     options = check_options(dict(options), prefix)
     sepm_version = (client.version() or {}).get("version")
-    target = options.get("target_version") or newest_patch(client, release_of(sepm_version))
-    if not target:
-        raise SepmInputError("the SEPM shows no client patch for its release (%s): set target_version, or let the SEPM "
-                             "download client patches. %s" % (release_of(sepm_version), CONSOLE_STEPS))
-    options["target_version"] = target
-    options["allow_policy_id"] = find_policy(client.policy_summaries("lu"), options["allow_policy"], "lu")["id"]
     listing = list(client.computers()) if groups else None
     group_names = _group_names(client, groups, listing) if groups else []
     names, clusters = rules.resolve_targets(inventory_hosts, group_names, cluster_pattern)
     if not names:
         raise SepmInputError("the targets name no computer: check targets and groups")
+    methods = host_methods(names, inventory_hosts, options["method"], prefix)
+    inventory_names = {str(host.get("sepm_name") or host.get("host")).lower(): host.get("host") for host in inventory_hosts or []}
+    uses_package = "package" in methods.values()
+    uses_liveupdate = "liveupdate" in methods.values()
+    package = options.get("package") or {}
+    if uses_package:
+        # Before anything else: a package of another release fails the plan before anything changes.
+        check_package(package, sepm_version, options.get("target_version"), prefix)
+    target = options.get("target_version") or (newest_patch(client, release_of(sepm_version)) if uses_liveupdate else None) \
+        or (package.get("version") if uses_package else None)
+    if not target:
+        raise SepmInputError("the SEPM shows no client patch for its release (%s): set target_version, or let the SEPM "
+                             "download client patches. %s" % (release_of(sepm_version), CONSOLE_STEPS))
+    if uses_package:
+        check_package(package, sepm_version, target, prefix)
+    options["target_version"] = target
+    options["allow_policy_id"] = find_policy(client.policy_summaries("lu"), options["allow_policy"], "lu")["id"] \
+        if uses_liveupdate else None
     found = {}
     for record in listing if listing is not None else fetch_records(client, names=names):
         computer = normalize_computer(record)
@@ -852,28 +947,31 @@ def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=N
             accounted[name] = {"state": "skipped", "reason": "not found in the SEPM" if not matches else
                                "%d SEPM computers have this name" % len(matches)}
             continue
-        computer = dict(matches[0], name=name, cluster=clusters.get(name),
+        computer = dict(matches[0], name=name, cluster=clusters.get(name), method=methods[name],
+                        inventory_host=inventory_names.get(name.lower(), name),
                         home=home_of(matches[0]["group"], options["staging_name"]))
         computers[name] = computer
         if computer["home"] != computer["group"]:
             resume.append(name)
         else:
             hosts.append(computer)
-    plan = plan_rollout(hosts, target, sepm_version, options["serial"], options["max_unavailable_per_cluster"],
-                        options["offline"]).to_dict()
-    accounted.update(plan["accounted"])
+    batches, batch_methods, planned = _plan_by_method(hosts, methods, clusters, target, sepm_version, options)
+    accounted.update(planned)
     results = {}
     for name, entry in accounted.items():
         version = (computers.get(name) or {}).get("agent_version")
-        results[name] = dict(entry, batch=None, version_before=version, version_after=version, steps={})
+        results[name] = dict(entry, batch=None, method=methods.get(name, options["method"]), version_before=version,
+                             version_after=version, steps={})
     clock = Clock(client, options["clock"])
     now = clock.now(refresh=True)
     state = {
         "options": options, "sepm_version": sepm_version, "started": iso(now), "finished": iso(now),
-        "computers": computers, "clusters": clusters, "batches": plan["batches"], "resume": resume,
-        "labels": (["resume"] if resume else []) + [str(number) for number in range(1, len(plan["batches"]) + 1)],
+        "computers": computers, "clusters": clusters, "batches": batches, "resume": resume,
+        "methods": methods, "batch_methods": batch_methods,
+        "label_methods": dict([("resume", "liveupdate")] + [(str(number), method) for number, method in enumerate(batch_methods, 1)]),
+        "labels": (["resume"] if resume else []) + [str(number) for number in range(1, len(batches) + 1)],
         "results": results, "log": [], "stop": None, "pipeline": None, "staging": {}, "locations": {},
-        "totals": rules.totals(results), "run_failed": False,
+        "totals": rules.totals(results), "run_failed": False, "package_batch": None,
     }
     state["timeline"] = timeline(state)
     return state, plan_lines(state, now, len(names))
@@ -917,6 +1015,13 @@ def timeline(state):
     }
 
 
+def _method_counts(state):
+    counts = {}
+    for batch, method in zip(state["batches"], state.get("batch_methods") or ["liveupdate"] * len(state["batches"])):
+        counts[method] = counts.get(method, 0) + len(batch)
+    return counts
+
+
 def plan_lines(state, now, target_count):
     options = state["options"]
     windows = options["windows"]
@@ -933,6 +1038,7 @@ def plan_lines(state, now, target_count):
         window,
         "Left by an interrupted run, finished first: %s" % (", ".join(state["resume"]) or "none"),
         "%d batches: %s" % (len(state["batches"]), [len(batch) for batch in state["batches"]]),
+        "Methods: %s" % ", ".join("%d %s" % (count, method) for method, count in sorted(_method_counts(state).items())),
         "Left out: %d compliant, %d skipped" % (left_out["compliant"], left_out["skipped"]),
         "Each batch moves into '<own group>\\%s', takes %s and restarts (%s) only inside the window." % (
             options["staging_name"], options["target_version"], options["restart"]),

@@ -158,6 +158,42 @@ options:
       - The run stops when MORE than this percentage of a batch failed.
     type: float
     default: 20
+  method:
+    description:
+      - How the patch reaches a host without its own method - C(liveupdate) (staging group and LiveUpdate) or
+        C(package) (the exported client install package, installed by the rollout role over WinRM).
+      - A host's own method comes from its host variable O(method_var), else from O(package_targets).
+      - Liveupdate batches come first, then package batches; an HA cluster must use one method.
+    type: str
+    choices: [liveupdate, package]
+    default: liveupdate
+  method_var:
+    description:
+      - Host variable that names a host's method (C(liveupdate) or C(package)).
+    type: str
+    default: sepm_rollout_method
+  package_targets:
+    description:
+      - Inventory pattern of hosts that take the package method (for example an inventory group of HA servers).
+    type: str
+    default: ""
+  package:
+    description:
+      - The package the package method installs, as M(endpoint_ops.sepm.install_package_info) returned it.
+      - Needed when a host takes the package method. Its release must be the SEPM's, and its version the target.
+    type: dict
+    default: {}
+  package_serial:
+    description:
+      - Batch sizes of the package batches (Ansible serial semantics); null takes O(serial).
+    type: raw
+    default: null
+  install_timeout:
+    description:
+      - Seconds a package install (copy and silent install) may take on one host; a host starts only with it and the
+        restart timeout (twice, when Windows has a restart pending) left in the window.
+    type: int
+    default: 1800
   variable_prefix:
     description:
       - Error messages name each option with this prefix, so a role's user reads the variable they set

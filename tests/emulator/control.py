@@ -8,7 +8,7 @@ import re
 from .fleet import PROFILES
 from .model import version_tuple
 
-FAULT_KINDS = ("http_status", "latency", "drop", "expire_tokens", "never_back", "back_unpatched")
+FAULT_KINDS = ("http_status", "latency", "drop", "expire_tokens", "never_back", "back_unpatched", "corrupt_copy")
 SETTING_NAMES = ("token_lifetime_s", "throttle", "heartbeat_s", "download_s", "install_s", "restart_s",
                  "max_page_size", "sepm_version")
 
@@ -42,7 +42,7 @@ def _fault_from(body, next_id):
         fault["retry_after"] = body.get("retry_after")
     elif kind == "latency":
         fault["seconds"] = _number(body, "seconds")
-    elif kind in ("never_back", "back_unpatched"):
+    elif kind in ("never_back", "back_unpatched", "corrupt_copy"):
         names = body.get("computers")
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
             raise ControlError("computers must be a list of computer names")
@@ -158,6 +158,74 @@ def patch_computers(emu, body):
     return {"changed": len(computers)}
 
 
+def _endpoint(emu, name):
+    computer = emu.by_name.get(str(name or "").lower())
+    if computer is None:
+        raise ControlError(f"unknown computer: {name}")
+    return computer
+
+
+def endpoint_view(computer):
+    record = computer.record
+    return {"name": computer.name, "online": computer.online, "service_running": computer.online,
+            "pending_reboot": bool(record["rebootRequired"]) and not computer.staged_version,
+            "restart_pending": bool(record["rebootRequired"]), "version": record["agentVersion"],
+            "staged_version": computer.staged_version, "files": dict(computer.package_files), "boot_ms": computer.boot_ms}
+
+
+def endpoint_get(emu, query):
+    return endpoint_view(_endpoint(emu, (query.get("name") or [""])[-1]))
+
+
+def endpoint_copy(emu, body):
+    """The package's files as they land on the host: a corrupt_copy fault changes one byte of each."""
+    computer = _endpoint(emu, body.get("name"))
+    files = body.get("files")
+    if not isinstance(files, dict):
+        raise ControlError("files must be {relative path: sha256}")
+    if not computer.online:
+        raise ControlError(f"{computer.name} is offline: the copy failed")
+    corrupt = computer.name.lower() in emu.sim.fault_names("corrupt_copy")
+    computer.package_files = {path: ("0" * 64 if corrupt else str(sha.get("sha256") if isinstance(sha, dict) else sha))
+                              for path, sha in files.items()}
+    emu.log("package_copied", computer=computer.name, files=len(files), corrupt=corrupt)
+    return endpoint_view(computer)
+
+
+def endpoint_install(emu, body):
+    computer = _endpoint(emu, body.get("name"))
+    version = body.get("version")
+    if not isinstance(version, str) or len(version.split(".")) != 4:
+        raise ControlError("version must look like 14.3.10148.9100")
+    if not computer.online:
+        raise ControlError(f"{computer.name} is offline: the installer did not run")
+    view = endpoint_view(computer)
+    if view["pending_reboot"]:
+        emu.log("package_install_refused", computer=computer.name, reason="a restart is pending")
+        raise ControlError("the SEP installer will not run: Windows has a restart pending (exit code 1618)")
+    if not computer.package_files:
+        raise ControlError("no package was copied to the host")
+    emu.sim.endpoint_install(computer, version)
+    return endpoint_view(computer)
+
+
+def endpoint_restart(emu, body):
+    computer = _endpoint(emu, body.get("name"))
+    if not computer.online:
+        raise ControlError(f"{computer.name} is offline")
+    emu.sim.endpoint_restart(computer)
+    return endpoint_view(computer)
+
+
+def mark(emu, body):
+    """A test's own event in the log (a drain or restore hook recording its call, in order with the rest)."""
+    if not isinstance(body.get("label"), str):
+        raise ControlError("label must be a string")
+    emu.log("mark", **{key: value for key, value in body.items()
+                       if isinstance(value, (str, int, float, bool)) and key not in ("kind", "seq", "time_ms")})
+    return {"ok": True}
+
+
 def events(emu, query):
     try:
         since = int((query.get("since") or ["0"])[-1])
@@ -202,6 +270,11 @@ HANDLERS = {
     ("POST", "console/lu_policy"): lambda emu, request: console_lu_policy(emu, request.body),
     ("POST", "console/download_patch"): lambda emu, request: console_download_patch(emu, request.body),
     ("PATCH", "computers"): lambda emu, request: patch_computers(emu, request.body),
+    ("GET", "endpoint"): lambda emu, request: endpoint_get(emu, request.query),
+    ("POST", "endpoint/copy"): lambda emu, request: endpoint_copy(emu, request.body),
+    ("POST", "endpoint/install"): lambda emu, request: endpoint_install(emu, request.body),
+    ("POST", "endpoint/restart"): lambda emu, request: endpoint_restart(emu, request.body),
+    ("POST", "mark"): lambda emu, request: mark(emu, request.body),
 }
 
 

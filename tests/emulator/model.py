@@ -117,6 +117,8 @@ class Computer:
     hb_scheduled_ms: Optional[int] = None
     restarting: bool = False
     last_hb_ms: int = 0
+    package_files: dict = field(default_factory=dict)
+    boot_ms: int = 0
 
     @property
     def uid(self):

@@ -207,6 +207,27 @@ class ClientSimulation:
         if not never_back:
             self.schedule(when + self.emu.settings["restart_s"] * 1000, "restart_end", computer, command)
 
+    # ----- the endpoint itself (the package method's host tasks, through /_emulator/endpoint) -----
+    def endpoint_restart(self, computer):
+        """A restart of Windows itself (not a SEPM command): offline a second later, back after restart_s."""
+        self.schedule(self.emu.clock.now_ms() + STEP_MS, "endpoint_restart_begin", computer)
+
+    def _on_endpoint_restart_begin(self, when, computer, _payload):
+        if computer.restarting:
+            return
+        self.take_offline(computer, when)
+        computer.restarting = True
+        never_back = computer.name.lower() in self.fault_names("never_back")
+        self.emu.log("restart_begin", computer=computer.name, computer_id=computer.uid, command_id=None, never_back=never_back)
+        if not never_back:
+            self.schedule(when + self.emu.settings["restart_s"] * 1000, "restart_end", computer, None)
+
+    def endpoint_install(self, computer, version):
+        """A silent install of a client package: the new version takes effect at the next restart."""
+        self._stage_patch(computer, version, self.emu.clock.now_ms())
+        computer.record["rebootReason"] = "Client install package pending a restart"
+        self.emu.log("package_installed", computer=computer.name, computer_id=computer.uid, version=version)
+
     def take_offline(self, computer, when):
         computer.online = False
         computer.record["onlineStatus"] = 0
@@ -222,6 +243,7 @@ class ClientSimulation:
     def _on_restart_end(self, when, computer, command):
         record = computer.record
         computer.restarting = False
+        computer.boot_ms = int(when)
         unpatched = computer.name.lower() in self.fault_names("back_unpatched")
         if computer.staged_version and not unpatched:
             record.update({
@@ -233,10 +255,11 @@ class ClientSimulation:
         elif not computer.staged_version:
             record.update({"rebootRequired": 0, "rebootReason": ""})
         self.bring_online(computer, when)
-        row = command.rows[computer.uid]
-        if row["stateId"] not in FINAL_STATES:
+        row = command.rows[computer.uid] if command is not None else None
+        if row is not None and row["stateId"] not in FINAL_STATES:
             self._set_row(row, when, STATE_COMPLETED, SUBSTATE_OK, "Success")
-        self.emu.log("restart_end", computer=computer.name, computer_id=computer.uid, command_id=command.id,
+        self.emu.log("restart_end", computer=computer.name, computer_id=computer.uid,
+                     command_id=command.id if command is not None else None,
                      version=record["agentVersion"], reboot_required=record["rebootRequired"])
 
     def fault_names(self, kind):
