@@ -6,20 +6,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.package_method import STEPS, PackageBatch
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.package_method import PACKAGE_OPTIONS, PackageBatch
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import Engine
 from ansible_collections.endpoint_ops.sepm.plugins.plugin_utils.sepm_action import SepmAction
 
-PACKAGE_OPTIONS = dict(
-    rollout=dict(type="dict", required=True),
-    step=dict(type="str", required=True, choices=list(STEPS)),
-    batch=dict(type="str", default=""),
-    host=dict(type="str", default=""),
-    pending_reboot=dict(type="bool", default=False),
-    checksums=dict(type="dict", default={}),
-    failed_step=dict(type="str", default=""),
-    failure=dict(type="str", default=""),
-)
 
 
 class ActionModule(SepmAction):

@@ -337,3 +337,16 @@ class PackageBatch:
         self.state["package_batch"] = None
         engine._log(entry)  # pylint: disable=protected-access
         return {"entry": entry}
+
+
+# The options of the rollout_package step, shared by its documentation module and its action plugin.
+PACKAGE_OPTIONS = dict(
+    rollout=dict(type="dict", required=True),
+    step=dict(type="str", required=True, choices=list(STEPS)),
+    batch=dict(type="str", default=""),
+    host=dict(type="str", default=""),
+    pending_reboot=dict(type="bool", default=False),
+    checksums=dict(type="dict", default={}),
+    failed_step=dict(type="str", default=""),
+    failure=dict(type="str", default=""),
+)

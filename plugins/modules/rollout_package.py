@@ -130,19 +130,11 @@ ansible_facts:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.package_method import PACKAGE_OPTIONS
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(
-        rollout=dict(type="dict", required=True),
-        step=dict(type="str", required=True, choices=["begin", "gate", "copied", "restart", "verify", "fail", "end"]),
-        batch=dict(type="str", default=""),
-        host=dict(type="str", default=""),
-        pending_reboot=dict(type="bool", default=False),
-        checksums=dict(type="dict", default={}),
-        failed_step=dict(type="str", default=""),
-        failure=dict(type="str", default=""),
-    ), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec(**PACKAGE_OPTIONS), supports_check_mode=True)
     module.fail_json(msg="endpoint_ops.sepm.rollout_package runs on the controller through its action plugin; "
                          "call it as a task of a play on the controller")
 
