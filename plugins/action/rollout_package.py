@@ -11,7 +11,6 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import E
 from ansible_collections.endpoint_ops.sepm.plugins.plugin_utils.sepm_action import SepmAction
 
 
-
 class ActionModule(SepmAction):
 
     OPTIONS = PACKAGE_OPTIONS
