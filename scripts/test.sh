@@ -122,8 +122,8 @@ step_integration() {
   local rc=0
   # shellcheck disable=SC2086
   # Most of a test's time is the emulator's accelerated clock and ansible-playbook starting: two
-  # workers (each with its own emulators; worksteal evens out a few long tests) halve the wait.
-  "$PY" -m pytest tests/integration -n "${INTEGRATION_WORKERS:-2}" --dist worksteal ${PYTEST_ARGS:-} || rc=$?
+  # workers (each with its own emulators) halve the wait; tests of one xdist_group stay together.
+  "$PY" -m pytest tests/integration -n "${INTEGRATION_WORKERS:-2}" --dist loadgroup ${PYTEST_ARGS:-} || rc=$?
   if [[ $rc -eq 5 ]]; then
     echo "FAIL: pytest collected no tests in tests/integration (exit code 5)"
   fi

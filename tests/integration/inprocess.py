@@ -21,11 +21,16 @@ from tests.integration.ansible_runner import collections_root
 NOT_WRITES = frozenset(("POST identity/authenticate", "POST identity/logout"))
 
 
-def _import_module(name):
+def import_collection_module(dotted):
+    """``plugins.<dotted>`` of the collection as installed for the tests (``module_utils.window``)."""
     root = str(collections_root())
     if root not in sys.path:
         sys.path.insert(0, root)
-    return importlib.import_module("ansible_collections.endpoint_ops.sepm.plugins.modules.%s" % name)
+    return importlib.import_module("ansible_collections.endpoint_ops.sepm.plugins.%s" % dotted)
+
+
+def _import_module(name):
+    return import_collection_module("modules.%s" % name)
 
 
 def connection_args(emulator):

@@ -250,7 +250,8 @@ def test_the_schedule_starts_inside_its_window_with_the_cutoff_left():
     import datetime  # pylint: disable=import-outside-toplevel
     from zoneinfo import ZoneInfo  # pylint: disable=import-outside-toplevel
 
-    from plugins.module_utils import window as windows  # pylint: disable=import-outside-toplevel
+    from tests.integration.inprocess import import_collection_module  # pylint: disable=import-outside-toplevel
+    windows = import_collection_module("module_utils.window")
 
     schedule = controller_objects()["schedules"][0]
     dtstart, rrule = schedule["rrule"].split(" ")

@@ -21,6 +21,10 @@ from hypothesis import strategies as st
 
 from tests.integration.inprocess import connection_args, run_module, write_calls
 
+# In-process module runs share this process's globals (warnings, traceback settings):
+# one pytest worker runs them all, in order.
+pytestmark = pytest.mark.xdist_group("in-process modules")
+
 SQL = "My Company\\Servers\\SQL"
 ALLOW = "LiveUpdate - Client Patches Allowed"
 SEP_VERSION = re.compile(r"^\d{1,4}(\.\d{1,9}){1,3}$")

@@ -14,6 +14,10 @@ from ansible.module_utils._internal import _traceback as module_traceback
 
 from tests.integration.inprocess import connection_args, run_module, write_calls
 
+# In-process module runs share this process's globals (warnings, traceback settings):
+# one pytest worker runs them all, in order.
+pytestmark = pytest.mark.xdist_group("in-process modules")
+
 SQL = "My Company\\Servers\\SQL"
 ALLOW = "LiveUpdate - Client Patches Allowed"
 WINDOW = {"days": ["sat"], "start": "22:00", "duration": "4h", "timezone": "Europe/Berlin"}
