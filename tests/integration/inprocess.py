@@ -13,6 +13,7 @@ import io
 import json
 import sys
 
+from ansible.module_utils import _internal as module_internal
 from ansible.module_utils.testing import patch_module_args
 
 from tests.integration.ansible_runner import collections_root
@@ -48,11 +49,19 @@ def run_module(name, args, check_mode=False, diff=False):
     module = _import_module(name)
     args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
     printed = io.StringIO()
-    with patch_module_args(args), contextlib.redirect_stdout(printed):
-        try:
-            module.main()
-        except SystemExit:
-            pass
+    # Once any controller code is imported into this process (another test module may do so at
+    # collection), module_utils believes it runs on the controller and shows warnings instead of
+    # returning them: a module process never has that code, so say so for the call.
+    was_controller = module_internal.is_controller
+    module_internal.is_controller = False
+    try:
+        with patch_module_args(args), contextlib.redirect_stdout(printed):
+            try:
+                module.main()
+            except SystemExit:
+                pass
+    finally:
+        module_internal.is_controller = was_controller
     return json.loads(printed.getvalue())
 
 

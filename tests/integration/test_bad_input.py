@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from tests.integration.inprocess import connection_args, run_module, write_calls
 
-# In-process module runs share this process's globals (warnings, traceback settings):
-# one pytest worker runs them all, in order.
-pytestmark = pytest.mark.xdist_group("in-process modules")
+# Modules run in the pytest process and share its globals (warnings, traceback settings), which
+# an xdist worker process changes: scripts/test.sh runs these tests in a plain pytest run.
+pytestmark = pytest.mark.in_process
 
 SQL = "My Company\\Servers\\SQL"
 ALLOW = "LiveUpdate - Client Patches Allowed"

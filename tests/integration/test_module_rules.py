@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible.module_utils._internal import _traceback as module_traceback
 
 from tests.integration.inprocess import connection_args, run_module, write_calls
 
-# In-process module runs share this process's globals (warnings, traceback settings):
-# one pytest worker runs them all, in order.
-pytestmark = pytest.mark.xdist_group("in-process modules")
+# Modules run in the pytest process and share its globals (warnings, traceback settings), which
+# an xdist worker process changes: scripts/test.sh runs these tests in a plain pytest run.
+pytestmark = pytest.mark.in_process
 
 SQL = "My Company\\Servers\\SQL"
 ALLOW = "LiveUpdate - Client Patches Allowed"
@@ -107,18 +106,24 @@ def test_a_missing_ca_path_is_named_not_an_oserror(call, tmp_path):
 
 def test_a_bug_fails_with_its_traceback_and_says_it_is_a_bug(call, monkeypatch):
     from ansible_collections.endpoint_ops.sepm.plugins.modules import group_info  # pylint: disable=import-outside-toplevel
+    from ansible_collections.endpoint_ops.sepm.plugins.module_utils import module as sepm_module  # pylint: disable=import-outside-toplevel
 
     def broken(_record):
         raise KeyError("fullPathName")
     monkeypatch.setattr(group_info, "group_facts", broken)
-    # ansible-core 2.19 sends a module's traceback only when the controller asks for it
-    # (ANSIBLE_DISPLAY_TRACEBACK=error); in-process, the answer to that is cached: forget it.
-    monkeypatch.setattr(module_traceback, "_module_tracebacks_enabled_events", None)
-    result = call("group_info", path=SQL, include_policies=False, _ansible_tracebacks_for=["error"])
-    monkeypatch.setattr(module_traceback, "_module_tracebacks_enabled_events", None)
+    # What the module hands to fail_json: ansible-core decides later whether a traceback is shown
+    # (ANSIBLE_DISPLAY_TRACEBACK), so the failure it builds is what this collection answers for.
+    handed = {}
+    real_fail_json = sepm_module.SepmModule.fail_json
+
+    def record(self, **kwargs):
+        handed.update(kwargs)
+        real_fail_json(self, **kwargs)
+    monkeypatch.setattr(sepm_module.SepmModule, "fail_json", record)
+    result = call("group_info", path=SQL, include_policies=False)
     assert result["failed"] is True
     assert "bug" in result["msg"] and "KeyError" in result["msg"]
-    assert "Traceback" in result["exception"] and "broken" in result["exception"]
+    assert "Traceback" in handed["exception"] and "broken" in handed["exception"]
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # what the test asks for
