@@ -187,11 +187,8 @@ notes:
 '''
 
 EXAMPLES = r'''
-# sepm.sepm.yml -- connection from SEPM_HOST, SEPM_USERNAME, SEPM_PASSWORD and SEPM_CA_PATH
-plugin: endpoint_ops.sepm.sepm
-
----
-# Servers only, no Linux, named by computer name, with HA clusters and rings
+# fleet.sepm.yml: servers only, no Linux, named by computer name, with HA clusters and rings.
+# The connection comes from SEPM_HOST, SEPM_USERNAME, SEPM_PASSWORD and SEPM_CA_PATH, or as here.
 plugin: endpoint_ops.sepm.sepm
 sepm_host: sepm01.example.com
 ca_path: /etc/pki/sepm-ca.pem
@@ -215,14 +212,14 @@ groups:
 extra_host_vars:
   - target_version
   - last_check_in
-
----
 # Cached for an hour in JSON files; `ansible-inventory --flush-cache` forces a fresh query
-plugin: endpoint_ops.sepm.sepm
 cache: true
 cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/sepm-inventory
 cache_timeout: 3600
+
+# The smallest file: every computer the SEPM knows, connection from the SEPM_* variables
+#   plugin: endpoint_ops.sepm.sepm
 '''
 
 import datetime
