@@ -93,3 +93,10 @@ class SepmModule(AnsibleModule):
                 client.close()
             except Exception:  # pylint: disable=broad-exception-caught
                 pass  # closing must never hide the work's own result or error
+
+
+def controller_only(name, options):
+    """``main()`` of a module whose action plugin does the work on the controller; its file documents it."""
+    module = AnsibleModule(argument_spec=argument_spec(**options), supports_check_mode=True)
+    module.fail_json(msg="endpoint_ops.sepm.%s runs on the controller through its action plugin; "
+                         "call it as a task of a play on the controller" % name)

@@ -81,16 +81,12 @@ ansible_facts:
       type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import controller_only
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import BATCH_OPTIONS
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(**BATCH_OPTIONS), supports_check_mode=True)
-    module.fail_json(msg="endpoint_ops.sepm.rollout_batch runs on the controller through its action plugin; "
-                         "call it as a task of a play on the controller")
+    controller_only("rollout_batch", BATCH_OPTIONS)
 
 
 if __name__ == "__main__":

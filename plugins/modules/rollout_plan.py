@@ -240,16 +240,12 @@ ansible_facts:
       type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import controller_only
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import PLAN_OPTIONS
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(**PLAN_OPTIONS), supports_check_mode=True)
-    module.fail_json(msg="endpoint_ops.sepm.rollout_plan runs on the controller through its action plugin; "
-                         "call it as a task of a play on the controller")
+    controller_only("rollout_plan", PLAN_OPTIONS)
 
 
 if __name__ == "__main__":
