@@ -37,7 +37,7 @@ import re
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import is_below, release_of
 
-__all__ = ["Plan", "batch_sizes", "classify", "plan_rollout", "OFFLINE_CHOICES"]
+__all__ = ["Plan", "batch_sizes", "classify", "plan_rollout", "split_batches", "OFFLINE_CHOICES"]
 
 OFFLINE_CHOICES = ("skip", "wait")
 _PERCENT = re.compile(r"^\s*(\d+)\s*%\s*$")
@@ -126,20 +126,22 @@ def classify(host, target_version, sepm_version, offline="skip"):
 
 
 class Plan:
-    """The batches of a rollout and the hosts left out of them."""
+    """The batches of a rollout, the hosts left out of them and each cluster's room for members down at once."""
 
-    def __init__(self, batches, accounted):
+    def __init__(self, batches, accounted, cluster_room=None):
         self.batches = batches
         self.accounted = accounted
+        self.cluster_room = cluster_room or {}
 
     def __repr__(self):
         return "Plan(batches=%r, accounted=%r)" % (self.batches, self.accounted)
 
     def to_dict(self):
-        """A JSON-ready dict: batches (lists of names) and accounted ({name: {state, reason}})."""
+        """A JSON-ready dict: batches (lists of names), accounted ({name: {state, reason}}) and cluster_room."""
         return {
             "batches": [list(batch) for batch in self.batches],
             "accounted": dict((name, {"state": state, "reason": reason}) for name, (state, reason) in self.accounted.items()),
+            "cluster_room": dict(self.cluster_room),
         }
 
 
@@ -195,6 +197,11 @@ def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), 
         else:
             accounted[name] = outcome
     queue, capacity = _cluster_capacity(queue, hosts, accounted, max_unavailable_per_cluster)
+    return Plan(split_batches(queue, serial, capacity), accounted, capacity)
+
+
+def split_batches(queue, serial, cluster_room):
+    """Batches of ``queue`` (``(name, cluster)`` pairs in order) by ``serial``, at most ``cluster_room[c]`` of cluster c each."""
     batch_sizes(serial, len(queue))  # validates serial, even when nothing is left to batch
     nominal = _nominal_sizes(serial, len(queue))
     batches = []
@@ -202,7 +209,7 @@ def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), 
         size = min(next(nominal), len(queue))
         batch, waiting, per_cluster = [], [], {}
         for name, cluster in queue:
-            if len(batch) < size and (cluster is None or per_cluster.get(cluster, 0) < capacity[cluster]):
+            if len(batch) < size and (cluster is None or per_cluster.get(cluster, 0) < cluster_room.get(cluster, 1)):
                 batch.append(name)
                 if cluster is not None:
                     per_cluster[cluster] = per_cluster.get(cluster, 0) + 1
@@ -210,4 +217,4 @@ def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), 
                 waiting.append((name, cluster))
         batches.append(batch)
         queue = waiting
-    return Plan(batches, accounted)
+    return batches

@@ -167,7 +167,8 @@ def test_only_blocked_hosts_left_makes_smaller_batches():
 def test_plan_to_dict_is_json():
     plan = plan_rollout([host("a"), host("b", online=False)], TARGET, SEPM)
     data = plan.to_dict()
-    assert json.loads(json.dumps(data)) == {"batches": [["a"]], "accounted": {"b": {"state": "skipped", "reason": "offline"}}}
+    assert json.loads(json.dumps(data)) == {"batches": [["a"]], "accounted": {"b": {"state": "skipped", "reason": "offline"}},
+                                            "cluster_room": {}}
     assert isinstance(plan, Plan)
 
 

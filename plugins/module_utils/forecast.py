@@ -1,0 +1,433 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""When a rollout will be done: its planned batches placed in the maintenance windows. Pure Python.
+
+The forecast takes the batches ``plan.py`` made and the windows of ``window.py`` and places
+each batch by the rules a run obeys (``rollout.py``):
+
+* a liveupdate batch starts only with the window open and at least ``cutoff`` seconds left
+  (the run's gate), and only one batch restarts at a time;
+* the next liveupdate batch is pre-staged while this one restarts, when ``cutoff`` still fits
+  the window at that moment: it then finishes one *pace* after this one (the time between
+  two batches' ends in a pipelined run), else it starts after this one, as a first batch;
+* a package batch goes host by host, each host needing ``install_timeout`` +
+  ``restart_timeout`` in the window;
+* a run that finds the window closed (or too short for the next step) stops, and the next
+  run, scheduled in the next window, goes on: the forecast moves the batch to the next
+  opening with room for it.
+
+Durations come from earlier runs (the ``batches`` of their JSON reports, or this run's log):
+a liveupdate batch that started alone gives a *first* duration (its start to its end), one
+pre-staged during the batch before gives a *pace* (the previous batch's end to its own); a
+package batch gives a duration per host. The spread is the shortest (best), the median
+(expected) and the longest (worst) of each, and at least 25 % either side of the median while
+fewer than 5 were measured. With nothing measured the forecast assumes
+``DEFAULT_SHARE`` of the step's budget (``cutoff``; install + restart timeouts per package
+host): a quarter at best, half expected, all of it at worst, since a step's waits time out
+there.
+
+A forecast leaves out what a run cannot know ahead: failures that stop it, computers
+offline or held back at their batch, and the time a run takes to start in a window.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import statistics
+
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import split_batches
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import next_open, occurrences, parse_windows, time_left
+
+__all__ = ["CASES", "DEFAULT_SHARE", "durations_from_log", "durations_from_reports", "spread", "forecast_run",
+           "forecast_line", "forecast_lines", "forecast_basis", "stop_line", "load_reports", "display_zone", "plan_next_run"]
+
+CASES = ("best", "expected", "worst")
+DEFAULT_SHARE = {"best": 0.25, "expected": 0.5, "worst": 1.0}
+FEW = 5
+FEW_SPREAD = 0.25
+# How far ahead a batch is looked for a window with room; beyond that the forecast says never.
+HORIZON = datetime.timedelta(days=2 * 366)
+LOOKBACK = datetime.timedelta(days=8)
+_UTC = datetime.timezone.utc
+
+
+def _moment(text):
+    return datetime.datetime.fromisoformat(text) if text else None
+
+
+def _iso(moment):
+    return moment.astimezone(_UTC).isoformat(timespec="seconds") if moment else None
+
+
+def _empty_samples():
+    return {"lead": [], "first": [], "pace": [], "package_host": []}
+
+
+def durations_from_log(log, samples=None, run_started=None):
+    """Add the durations one run measured (its log entries, as in a report's ``batches``) to ``samples``.
+
+    With ``run_started`` (when the run planned), the time until its first batch started is a *lead*.
+    """
+    samples = samples if samples is not None else _empty_samples()
+    ran = [entry for entry in log or [] if entry.get("started") and not entry.get("gated")]
+    if run_started and ran and _moment(ran[0]["started"]) >= _moment(run_started):
+        samples["lead"].append((_moment(ran[0]["started"]) - _moment(run_started)).total_seconds())
+    previous = None
+    for entry in log or []:
+        started, finished = _moment(entry.get("started")), _moment(entry.get("finished"))
+        ran = started is not None and finished is not None and finished > started and not entry.get("gated")
+        if not ran:
+            previous = None
+            continue
+        if entry.get("method") == "package":
+            hosts = len(entry.get("hosts") or ()) - int(entry.get("deferred") or 0)
+            if hosts > 0:
+                samples["package_host"].append((finished - started).total_seconds() / hosts)
+            previous = None
+            continue
+        if "verified" not in (entry.get("steps") or {}) and "returned" not in (entry.get("steps") or {}):
+            previous = None  # nothing was patched: its time says nothing about a batch's
+            continue
+        if previous is not None and started < previous and finished > previous:
+            samples["pace"].append((finished - previous).total_seconds())
+        else:
+            samples["first"].append((finished - started).total_seconds())
+        previous = finished
+    return samples
+
+
+def durations_from_reports(reports):
+    """Samples from earlier runs' JSON reports (dicts): ``{first, pace, package_host, runs}``."""
+    samples = _empty_samples()
+    runs = 0
+    for report in reports:
+        before = sum(len(values) for values in samples.values())
+        durations_from_log((report or {}).get("batches"), samples, ((report or {}).get("run") or {}).get("started"))
+        runs += sum(len(values) for values in samples.values()) > before
+    samples["runs"] = runs
+    return samples
+
+
+def spread(values, budget):
+    """``{best, expected, worst}`` seconds from measured values, else the stated share of ``budget``.
+
+    A handful of measurements says little about how far a duration strays: with fewer than
+    ``FEW`` the spread is at least ``FEW_SPREAD`` either side of the median.
+    """
+    if values:
+        middle = statistics.median(values)
+        best, worst = min(values), max(values)
+        if len(values) < FEW:
+            best, worst = min(best, middle * (1 - FEW_SPREAD)), max(worst, middle * (1 + FEW_SPREAD))
+        return {"best": best, "expected": middle, "worst": worst, "measured": len(values)}
+    result = {case: budget * DEFAULT_SHARE[case] for case in CASES}
+    result["measured"] = 0
+    return result
+
+
+class _Schedule:
+    """The windows as open periods (overlapping and touching windows merged): where a step may start."""
+
+    def __init__(self, windows):
+        self.windows = parse_windows(windows) if windows else []
+        self.periods = []
+
+    def room_at(self, moment):
+        """(opens, closes) of the open period holding ``moment``, or None when the windows are closed then."""
+        if not self.windows:
+            return (moment, moment + HORIZON * 4)
+        left = time_left(self.windows, moment)
+        if not left:
+            return None
+        opens = moment
+        for since, until in occurrences(self.windows, moment - LOOKBACK, moment + datetime.timedelta(seconds=1)):
+            if since <= moment < until:
+                opens = since
+        return (opens, moment + left)
+
+    def fits(self, moment, need, period=None):
+        """True when ``need`` seconds from ``moment`` lie in one open period (the ``period``-th one, if given)."""
+        if period is not None:
+            opens, closes = self.periods[period]
+            return opens <= moment and (closes - moment).total_seconds() >= need
+        room = self.room_at(moment)
+        return room is not None and (room[1] - moment).total_seconds() >= need
+
+    def earliest(self, moment, need):
+        """The first moment from ``moment`` with ``need`` seconds of open window ahead; None within the horizon."""
+        limit = moment + HORIZON
+        while moment <= limit:
+            if not self.windows:
+                return moment
+            opens = next_open(self.windows, moment)
+            if opens is None or opens > limit:
+                return None
+            closes = opens + time_left(self.windows, opens)
+            if (closes - opens).total_seconds() >= need:
+                return opens
+            moment = closes
+        return None
+
+    def period(self, moment):
+        """The number (from 0, in order of first use) of the open period holding ``moment``."""
+        for index, (opens, closes) in enumerate(self.periods):
+            if opens <= moment < closes:
+                return index
+        self.periods.append(self.room_at(moment))
+        return len(self.periods) - 1
+
+
+def _step_need(batch, cutoff, host_budget, first, per_host):
+    if batch["method"] == "package":
+        return max(host_budget, per_host)
+    return max(cutoff, first)
+
+
+def _place_run(batches, schedule, moment, durations, options):
+    """One run from ``moment``: its batches in order inside one open period, until one does not fit.
+
+    Returns the placed batches and the hosts left for the next run (a batch that did not fit,
+    the rest of a package batch and every later batch).
+    """
+    cutoff = float(options["cutoff"])
+    host_budget = float(options["install_timeout"] + options["restart_timeout"])
+    first, pace, per_host = durations["first"], durations["pace"], durations["package_host"]
+    period = schedule.period(moment)
+    placed, previous = [], None
+    for position, batch in enumerate(batches):
+        if batch["method"] == "package":
+            previous, done, starts = None, 0, moment
+            need = max(host_budget, per_host)
+            while done < len(batch["hosts"]) and schedule.fits(moment, need, period):
+                done += 1
+                moment += datetime.timedelta(seconds=per_host)
+            if done:
+                placed.append(dict(batch, hosts=batch["hosts"][:done], starts=starts, restarts=starts, finishes=moment))
+            if done < len(batch["hosts"]):
+                return placed, [dict(batch, hosts=batch["hosts"][done:])] + batches[position + 1:]
+            continue
+        if previous is not None:
+            # Pre-staged while the batch before restarts (when the cutoff fits then): it ends one pace after it.
+            length = max(first, pace)
+            early = max(previous["starts"], previous["finishes"] - datetime.timedelta(seconds=length - pace))
+            if schedule.fits(early, max(cutoff, length), period):
+                previous = dict(batch, starts=early, restarts=moment, finishes=early + datetime.timedelta(seconds=length))
+                placed.append(previous)
+                moment = previous["finishes"]
+                continue
+        if not schedule.fits(moment, max(cutoff, first), period):
+            return placed, batches[position:]
+        previous = dict(batch, starts=moment, restarts=moment, finishes=moment + datetime.timedelta(seconds=first))
+        placed.append(previous)
+        moment = previous["finishes"]
+    return placed, []
+
+
+def plan_next_run(left, options, clusters, cluster_room, run):
+    """The batches the next run plans for the hosts left: liveupdate first, then package, each by its serial."""
+    batches = []
+    for method, serial in (("liveupdate", options["serial"]), ("package", options.get("package_serial") or options["serial"])):
+        queue = [(name, clusters.get(name)) for batch in left if batch["method"] == method for name in batch["hosts"]]
+        for hosts in split_batches(queue, serial, cluster_room) if queue else []:
+            batches.append({"label": "%d.%d" % (run, len(batches) + 1), "method": method, "hosts": hosts})
+    return batches
+
+
+def _simulate(batches, schedule, start, durations, options, clusters, cluster_room, run, continuing):
+    """Every batch placed, run after run (one per open period), for one case's durations.
+
+    ``continuing``: the first run is under way already, so it has no lead to spend.
+    """
+    cutoff = float(options["cutoff"])
+    host_budget = float(options["install_timeout"] + options["restart_timeout"])
+    placed, moment, pending = [], start, list(batches)
+    while pending:
+        # A run spends its lead (planning) before its first batch, inside the window it starts in.
+        lead = 0.0 if continuing and not placed else durations["lead"]
+        need = _step_need(pending[0], cutoff, host_budget, durations["first"], durations["package_host"]) + lead
+        at = moment if schedule.fits(moment, need) else schedule.earliest(moment, need)
+        if at is None:
+            placed.extend(dict(batch, starts=None, restarts=None, finishes=None) for batch in pending)
+            break
+        schedule.period(at)
+        done, left = _place_run(pending, schedule, at + datetime.timedelta(seconds=lead), durations, options)
+        for batch in done:
+            batch["window"] = schedule.period(batch["starts"])
+        placed.extend(done)
+        moment = schedule.room_at(at)[1]
+        run += 1
+        pending = plan_next_run(left, options, clusters, cluster_room, run) if left else []
+    return placed
+
+
+def forecast_run(batches, windows, start, samples, options, clusters=None, cluster_room=None, groups_of=None, run=1,
+                 with_hosts=False, continuing=False):
+    """The forecast of ``batches`` (dicts: label, method, hosts), a run planned to start at ``start``.
+
+    ``samples`` are measured durations (``durations_from_reports`` / ``durations_from_log``);
+    ``options`` the run's (``cutoff``, timeouts, ``serial``, ``package_serial``); ``clusters``
+    and ``cluster_room`` the plan's HA clusters, for the later runs' batches; ``groups_of``
+    maps a host to its SEPM group, for the window each group finishes in; ``run`` numbers the run
+    ``batches`` belong to (later runs' batches are labelled ``<run>.<batch>``) and ``continuing`` says
+    that run is under way (no lead before its next batch); ``with_hosts`` lists each batch's hosts in its row.
+    """
+    samples = samples or {}
+    cutoff = float(options["cutoff"])
+    durations = {
+        "lead": spread(samples.get("lead") or [], 0.0),
+        "first": spread(samples.get("first") or samples.get("pace") or [], cutoff),
+        "pace": spread(samples.get("pace") or samples.get("first") or [], cutoff),
+        "package_host": spread(samples.get("package_host") or [], float(options["install_timeout"] + options["restart_timeout"])),
+    }
+    cases = {}
+    for case in CASES:
+        schedule = _Schedule(windows)
+        placed = _simulate([dict(batch, hosts=list(batch["hosts"])) for batch in batches], schedule, start,
+                           {name: value[case] for name, value in durations.items()}, options, clusters or {}, cluster_room or {}, run,
+                           continuing)
+        ends = [batch["finishes"] for batch in placed]
+        cases[case] = {"placed": placed, "periods": schedule.periods,
+                       "finishes": None if None in ends else max(ends, default=start),
+                       "windows": len({batch["window"] for batch in placed if batch["finishes"] is not None})}
+    expected = cases["expected"]
+    periods = expected["periods"]
+    rows = [_placed_row(batch, periods, with_hosts) for batch in expected["placed"]]
+    window_rows = []
+    for index in sorted({batch["window"] for batch in expected["placed"] if batch["finishes"] is not None}):
+        inside = [row for row in rows if row["window"] and row["window"]["number"] == index + 1]
+        window_rows.append({"number": index + 1, "opens": _iso(periods[index][0]), "closes": _iso(periods[index][1]),
+                            "batches": [row["label"] for row in inside], "computers": sum(row["computers"] for row in inside)})
+    groups = {}
+    for batch, row in zip(expected["placed"], rows):
+        for host in batch["hosts"]:
+            group = (groups_of or {}).get(host)
+            if group is None:
+                continue
+            known = groups.get(group)
+            if known is None or known["finishes"] is not None and (row["finishes"] is None or row["finishes"] > known["finishes"]):
+                groups[group] = {"group": group, "finishes": row["finishes"], "window": row["window"]}
+    result = {
+        "start": _iso(start),
+        "computers": sum(len(batch["hosts"]) for batch in batches),
+        "batches": rows,
+        "windows": window_rows,
+        "groups": sorted(groups.values(), key=lambda row: (row["finishes"] is None, row["finishes"] or "", row["group"])),
+        "finish": {case: _iso(cases[case]["finishes"]) for case in CASES},
+        "windows_needed": {case: cases[case]["windows"] for case in CASES},
+        "durations": {name: dict({case: round(value[case]) for case in CASES}, measured=value["measured"])
+                      for name, value in durations.items()},
+        "runs_measured": samples.get("runs", 0),
+    }
+    result["line"] = forecast_line(result, windows)
+    result["basis"] = forecast_basis(result)
+    return result
+
+
+def _placed_row(batch, periods, with_hosts):
+    window = None
+    if batch.get("finishes") is not None:
+        opens, closes = periods[batch["window"]]
+        window = {"number": batch["window"] + 1, "opens": _iso(opens), "closes": _iso(closes)}
+    row = {"label": batch["label"], "method": batch["method"], "computers": len(batch["hosts"]),
+           "starts": _iso(batch.get("starts")), "restarts": _iso(batch.get("restarts")),
+           "finishes": _iso(batch.get("finishes")), "window": window}
+    if with_hosts:
+        row["hosts"] = list(batch["hosts"])
+    return row
+
+
+def _when(text, zone):
+    moment = _moment(text).astimezone(zone)
+    return "%s %s" % (moment.strftime("%a %d %b %Y %H:%M"), moment.tzname() if zone is _UTC else zone.key)
+
+
+def display_zone(windows):
+    """The zone dates are shown in: the first window's, else UTC."""
+    parsed = parse_windows(windows) if windows else []
+    return parsed[0].zone if parsed else _UTC
+
+
+def forecast_line(forecast, windows):
+    """'at this pace, done on <date> in <n> windows (best ..., worst ...)' for progress lines and the report."""
+    if not forecast["computers"] or not forecast["batches"]:
+        return "nothing left to patch"
+    zone = display_zone(windows)
+    finish = forecast["finish"]
+    if finish["expected"] is None:
+        return "at this pace, never: no maintenance window within %d days has room for a batch" % HORIZON.days
+    count = forecast["windows_needed"]["expected"]
+    spread_text = ", ".join("%s %s" % (case, _when(finish[case], zone) if finish[case] else "never")
+                            for case in ("best", "worst"))
+    return "at this pace, done on %s in %d window%s (%s)" % (_when(finish["expected"], zone), count,
+                                                             "" if count == 1 else "s", spread_text)
+
+
+def forecast_basis(forecast):
+    """Where the forecast's durations come from, in words."""
+    first = forecast["durations"]["first"]
+    if first["measured"]:
+        return "batch durations from %d measured batch(es) of %d run(s): first %s, then one every %s (median)" % (
+            first["measured"] + forecast["durations"]["pace"]["measured"], max(forecast["runs_measured"], 1),
+            _minutes(first["expected"]), _minutes(forecast["durations"]["pace"]["expected"]))
+    return "no run measured yet: a batch is assumed to take %s to %s (a quarter to all of the cutoff), %s expected" % (
+        _minutes(first["best"]), _minutes(first["worst"]), _minutes(first["expected"]))
+
+
+def _minutes(seconds):
+    minutes = int(round(seconds / 60.0))
+    return "%dh%02dm" % divmod(minutes, 60) if minutes >= 60 else "%dm" % minutes
+
+
+def stop_line(forecast, windows):
+    """After a run stopped at a window's close: what the next window will finish, and when all is done."""
+    if not forecast["windows"] or forecast["finish"]["expected"] is None:
+        return forecast_line(forecast, windows)
+    zone = display_zone(windows)
+    first = forecast["windows"][0]
+    ends = [row["finishes"] for row in forecast["batches"] if row["window"] and row["window"]["number"] == first["number"]]
+    if forecast["windows_needed"]["expected"] <= 1:
+        return "the next window opens %s and at this pace finishes the remaining %d computers by %s" % (
+            _when(first["opens"], zone), first["computers"], _when(max(ends), zone))
+    return "the next window opens %s and at this pace finishes %d of the remaining %d computers by %s; %s" % (
+        _when(first["opens"], zone), first["computers"], forecast["computers"], _when(max(ends), zone),
+        forecast_line(forecast, windows))
+
+
+def forecast_lines(forecast, windows):
+    """The forecast for an operator: when, on what it rests, each window's batches and each group's last window."""
+    zone = display_zone(windows)
+    lines = [forecast["line"], forecast["basis"]]
+    for row in forecast["windows"]:
+        labels = row["batches"]
+        lines.append("window %d, %s to %s: %s, %d computers" % (
+            row["number"], _when(row["opens"], zone), _when(row["closes"], zone),
+            "batch %s" % labels[0] if len(labels) == 1 else "batches %s to %s" % (labels[0], labels[-1]), row["computers"]))
+    for row in forecast["groups"]:
+        lines.append("%s: done %s" % (row["group"], "in window %d, by %s" % (row["window"]["number"], _when(row["finishes"], zone))
+                                      if row["finishes"] else "never (no window has room)"))
+    return lines
+
+
+def load_reports(directory, limit=20):
+    """The JSON reports of the last ``limit`` runs in ``directory`` (by name, which is the run's start): (reports, unreadable)."""
+    reports, unreadable = [], []
+    if not directory or not os.path.isdir(directory):
+        return reports, unreadable
+    names = sorted(name for name in os.listdir(directory) if name.startswith("rollout-") and name.endswith(".json"))
+    for name in names[-limit:]:
+        path = os.path.join(directory, name)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                report = json.load(handle)
+        except (OSError, ValueError):
+            unreadable.append(path)
+            continue
+        if isinstance(report, dict) and isinstance(report.get("batches"), list):
+            reports.append(report)
+        else:
+            unreadable.append(path)
+    return reports, unreadable

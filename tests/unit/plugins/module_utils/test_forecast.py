@@ -1,0 +1,232 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The completion forecast: batches placed in the windows by the rules a run obeys. No SEPM, no Ansible."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from hypothesis import given, settings, strategies as st
+
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils import forecast
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import split_batches
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import occurrences
+
+PROPERTY = settings(database=None, max_examples=150, deadline=None)
+UTC = datetime.timezone.utc
+START = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # a Tuesday
+OPTIONS = {"cutoff": 3600, "install_timeout": 1200, "restart_timeout": 600, "serial": [1, "10%", "25%"], "package_serial": [1]}
+WEEKEND = [{"days": ["sat", "sun"], "start": "22:00", "duration": "4h", "timezone": "Europe/Berlin"}]
+
+
+def at(text):
+    return datetime.datetime.fromisoformat(text)
+
+
+def planned(names, serial=(1, "10%", "25%"), clusters=None, room=None, method="liveupdate"):
+    queue = [(name, (clusters or {}).get(name)) for name in names]
+    return [{"label": str(number), "method": method, "hosts": hosts}
+            for number, hosts in enumerate(split_batches(queue, list(serial), room or {}), 1)]
+
+
+def entry(batch, started, finished, steps=("staged", "verified", "returned"), **extra):
+    base = START + datetime.timedelta(minutes=started)
+    return dict({"batch": batch, "method": "liveupdate", "hosts": ["x"], "gated": False, "deferred": 0,
+                 "started": base.isoformat(), "finished": (START + datetime.timedelta(minutes=finished)).isoformat(),
+                 "steps": dict.fromkeys(steps, base.isoformat())}, **extra)
+
+
+# ---------------------------------------------------------------------------------------------
+# durations measured in earlier runs
+
+
+def test_a_batch_started_alone_is_a_first_duration_and_a_pre_staged_one_a_pace():
+    log = [entry("1", 0, 20), entry("2", 10, 28), entry("3", 20, 37),
+           entry("4", 100, 100),                                      # stopped: no time passed
+           entry("5", 120, 150, gated=True),                          # held back by the window
+           entry("6", 200, 230, steps=("staged",)),                   # nothing patched
+           entry("7", 300, 325)]
+    samples = forecast.durations_from_log(log)
+    assert samples["first"] == [20 * 60, 25 * 60]
+    assert samples["pace"] == [8 * 60, 9 * 60]
+
+
+def test_the_lead_is_the_time_from_the_plan_to_the_first_batch_and_a_new_run_spends_it():
+    samples = forecast.durations_from_log([entry("1", 5, 20)], run_started=START.isoformat())
+    assert samples["lead"] == [300]
+    batches = planned(["a"])
+    fresh = forecast.forecast_run(batches, [], START, {"lead": [300], "first": [600]}, OPTIONS)
+    going = forecast.forecast_run(batches, [], START, {"lead": [300], "first": [600]}, OPTIONS, continuing=True)
+    assert fresh["batches"][0]["starts"] == (START + datetime.timedelta(seconds=300)).isoformat()
+    assert going["batches"][0]["starts"] == START.isoformat()
+
+
+def test_a_package_batch_gives_a_duration_per_host_it_reached():
+    log = [entry("1", 0, 60, method="package", hosts=["a", "b", "c", "d"], deferred=1)]
+    assert forecast.durations_from_log(log)["package_host"] == [20 * 60]
+
+
+def test_reports_count_the_runs_that_measured_something():
+    reports = [{"batches": [entry("1", 0, 20)]}, {"batches": []}, {"batches": [entry("1", 0, 30), entry("2", 10, 40)]}]
+    samples = forecast.durations_from_reports(reports)
+    assert samples["runs"] == 2 and samples["first"] == [1200, 1800] and samples["pace"] == [600]
+
+
+def test_reports_are_read_newest_last_and_broken_ones_are_named(tmp_path):
+    for number in range(3):
+        (tmp_path / ("rollout-2026120%dT000000.json" % number)).write_text(json.dumps({"batches": [entry("1", 0, number)]}))
+    (tmp_path / "rollout-20261209T000000.json").write_text("{not json")
+    (tmp_path / "other.json").write_text("{}")
+    reports, unreadable = forecast.load_reports(str(tmp_path), limit=3)
+    assert [report["batches"][0]["finished"] for report in reports] == [entry("1", 0, 1)["finished"], entry("1", 0, 2)["finished"]]
+    assert unreadable == [str(tmp_path / "rollout-20261209T000000.json")]
+    assert forecast.load_reports(str(tmp_path / "missing")) == ([], [])
+
+
+def test_the_spread_is_shortest_median_longest_and_the_stated_default_without_measurements():
+    assert forecast.spread([300, 100, 200, 220, 180], 1000) == {"best": 100, "expected": 200, "worst": 300, "measured": 5}
+    assert forecast.spread([], 1000) == {"best": 250, "expected": 500, "worst": 1000, "measured": 0}
+
+
+def test_a_few_measurements_spread_at_least_a_quarter_either_side():
+    assert forecast.spread([400], 1000) == {"best": 300, "expected": 400, "worst": 500, "measured": 1}
+    assert forecast.spread([100, 400, 420], 1000) == {"best": 100, "expected": 400, "worst": 500, "measured": 3}
+
+
+# ---------------------------------------------------------------------------------------------
+# placing batches
+
+
+def test_without_windows_batches_follow_each_other_at_the_measured_pace():
+    batches = planned(["h%d" % number for number in range(40)])  # 1, 4, 10, 10, 10, 5
+    result = forecast.forecast_run(batches, [], START, {"first": [1200], "pace": [600]}, OPTIONS)
+    assert [row["computers"] for row in result["batches"]] == [1, 4, 10, 10, 10, 5]
+    assert result["finish"]["expected"] == (START + datetime.timedelta(seconds=1200 + 5 * 600)).isoformat()
+    assert result["windows_needed"]["expected"] == 1
+
+
+def test_batches_wait_for_the_window_and_the_next_run_plans_anew():
+    batches = planned(["h%d" % number for number in range(100)], serial=[1, 10])
+    samples = {"first": [3000], "pace": [1800]}
+    result = forecast.forecast_run(batches, WEEKEND, START, samples, OPTIONS, groups_of={"h0": "A", "h99": "B"})
+    first_window = result["windows"][0]
+    # Saturday 22:00-02:00 Berlin: the first batch at 22:00 (50 min), then one every 30 min while the cutoff (1 h) fits.
+    assert first_window["opens"] == "2026-12-05T21:00:00+00:00" and first_window["closes"] == "2026-12-06T01:00:00+00:00"
+    assert result["batches"][0]["starts"] == "2026-12-05T21:00:00+00:00"
+    later = [row for row in result["batches"] if row["window"]["number"] == 2]
+    assert later[0]["label"] == "2.1" and later[0]["computers"] == 1, "the next run starts with the canary again"
+    assert result["windows_needed"]["expected"] == len(result["windows"]) >= 2
+    groups = {row["group"]: row for row in result["groups"]}
+    assert groups["A"]["window"]["number"] == 1 and groups["B"]["finishes"] == result["finish"]["expected"]
+
+
+def test_best_and_worst_come_from_the_shortest_and_longest_measured_batches():
+    batches = planned(["h%d" % number for number in range(30)], serial=[5])
+    samples = {"first": [600, 1200, 3000, 1100, 1300], "pace": [300, 600, 1500, 500, 700]}
+    result = forecast.forecast_run(batches, WEEKEND, START, samples, OPTIONS)
+    best, expected, worst = (at(result["finish"][case]) for case in forecast.CASES)
+    assert best < expected < worst
+    assert result["durations"]["pace"] == {"best": 300, "expected": 600, "worst": 1500, "measured": 5}
+
+
+def test_no_window_long_enough_for_the_cutoff_is_never():
+    short = [{"days": ["sat"], "start": "22:00", "duration": "30m", "timezone": "UTC"}]
+    result = forecast.forecast_run(planned(["a", "b"]), short, START, {}, OPTIONS)
+    assert result["finish"] == {"best": None, "expected": None, "worst": None}
+    assert "never" in forecast.forecast_line(result, short)
+
+
+def test_package_hosts_go_one_at_a_time_and_continue_in_the_next_window():
+    batches = planned(["p%d" % number for number in range(20)], serial=[20], method="package")
+    result = forecast.forecast_run(batches, WEEKEND, START, {"package_host": [1800]}, dict(OPTIONS, package_serial=[20]))
+    # 4 h window, 30 min hosts needing 30 min room (install + restart timeouts): 8 per window.
+    assert [row["computers"] for row in result["batches"]] == [8, 8, 4]
+    assert result["windows_needed"]["expected"] == 3
+
+
+def test_lines_say_when_and_in_how_many_windows():
+    batches = planned(["h%d" % number for number in range(100)], serial=[1, 10])
+    result = forecast.forecast_run(batches, WEEKEND, START, {"first": [3000], "pace": [1800]}, OPTIONS)
+    line = forecast.forecast_line(result, WEEKEND)
+    assert line.startswith("at this pace, done on ") and " Europe/Berlin in %d windows (best " % result["windows_needed"]["expected"] in line
+    stop = forecast.stop_line(result, WEEKEND)
+    assert stop.startswith("the next window opens Sat 05 Dec 2026 22:00 Europe/Berlin and at this pace finishes ")
+    assert "no run measured yet" in forecast.forecast_basis(forecast.forecast_run(batches, WEEKEND, START, {}, OPTIONS))
+
+
+# ---------------------------------------------------------------------------------------------
+# properties: never outside a window, never two members of a cluster restarting at once
+
+ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata")
+
+
+@st.composite
+def scenarios(draw):
+    size = draw(st.integers(1, 60))
+    clusters = {}
+    for number in range(size):
+        if draw(st.booleans()):
+            clusters["h%d" % number] = "c%d" % draw(st.integers(0, 6))
+    room = {cluster: draw(st.integers(1, 2)) for cluster in set(clusters.values())}
+    serial = draw(st.lists(st.one_of(st.integers(1, 20), st.sampled_from(["10%", "25%", "50%", "100%"])), min_size=1, max_size=3))
+    windows = draw(st.lists(st.fixed_dictionaries({
+        "days": st.lists(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), min_size=1, max_size=7, unique=True),
+        "start": st.builds("{:02d}:{:02d}".format, st.integers(0, 23), st.sampled_from([0, 15, 30, 45])),
+        "duration": st.sampled_from(["1h", "2h", "3h30m", "6h", "12h", "24h", "30h"]),
+        "timezone": st.sampled_from(ZONES),
+    }), min_size=0, max_size=2))
+    cutoff = draw(st.integers(600, 4 * 3600))
+    first = draw(st.lists(st.integers(60, cutoff), min_size=0, max_size=3))
+    pace = draw(st.lists(st.integers(30, cutoff), min_size=0, max_size=3))
+    method = draw(st.sampled_from(["liveupdate", "liveupdate", "package"]))
+    start = START + datetime.timedelta(minutes=draw(st.integers(0, 7 * 24 * 60)))
+    return size, clusters, room, serial, windows, cutoff, first, pace, method, start
+
+
+def open_periods(windows, start, end):
+    return occurrences(windows, start - datetime.timedelta(days=8), end + datetime.timedelta(days=8))
+
+
+@PROPERTY
+@given(scenarios())
+def test_the_forecast_keeps_every_batch_in_a_window_and_the_cluster_rule(scenario):
+    size, clusters, room, serial, windows, cutoff, first, pace, method, start = scenario
+    names = ["h%d" % number for number in range(size)]
+    options = dict(OPTIONS, cutoff=cutoff, serial=serial, package_serial=serial)
+    batches = planned(names, serial, clusters, room, method)
+    result = forecast.forecast_run(batches, windows, start, {"first": first, "pace": pace, "package_host": first}, options,
+                                   clusters, room, with_hosts=True)
+    rows = result["batches"]
+    if result["finish"]["expected"] is None:
+        assert windows, "without windows every batch has room"
+        return
+    assert sum(row["computers"] for row in rows) == size, "every computer is placed once"
+    assert all(at(row["starts"]) >= start for row in rows)
+    if windows:
+        periods = open_periods(windows, start, at(result["finish"]["expected"]))
+        for row in rows:
+            assert any(opens <= at(row["starts"]) and at(row["finishes"]) <= closes for opens, closes in periods), \
+                "batch %s runs outside every window: %s" % (row["label"], row)
+    # Restarts one batch after another, so members of a cluster in different batches are never down together ...
+    for before, after in zip(rows, rows[1:]):
+        assert at(after["restarts"]) >= at(before["finishes"])
+    # ... and a batch holds no more members of a cluster than its room.
+    for row in rows:
+        members = [clusters[name] for name in row["hosts"] if name in clusters]
+        assert all(members.count(cluster) <= room[cluster] for cluster in set(members)), row
+    assert sorted(name for row in rows for name in row["hosts"]) == sorted(names)
+
+
+@PROPERTY
+@given(scenarios())
+def test_the_cluster_room_holds_in_every_run_the_forecast_plans(scenario):
+    size, clusters, room, serial, _windows, _cutoff, _first, _pace, method, _start = scenario
+    names = ["h%d" % number for number in range(size)]
+    left = planned(names, serial, clusters, room, method)
+    for batch in forecast.plan_next_run(left, dict(OPTIONS, serial=serial, package_serial=serial), clusters, room, 2):
+        members = [clusters[name] for name in batch["hosts"] if name in clusters]
+        assert all(members.count(cluster) <= room[cluster] for cluster in set(members))
+        assert batch["label"].startswith("2.")
