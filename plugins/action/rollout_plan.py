@@ -7,10 +7,14 @@
 from __future__ import annotations
 
 from ansible.plugins.loader import lookup_loader
+from ansible.utils.display import Display
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.forecast import durations_from_reports, load_reports
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import PLAN_OPTIONS, RUN_OPTIONS, check_options, plan_state
 from ansible_collections.endpoint_ops.sepm.plugins.plugin_utils.sepm_action import SepmAction
+
+display = Display()
 
 
 class ActionModule(SepmAction):
@@ -34,7 +38,8 @@ class ActionModule(SepmAction):
             raise SepmInputError("targets pattern %r matches no inventory host" % pattern)
         return hosts
 
-    def work(self, params, client, task_vars):
+    def plan(self, params, client, task_vars, check=None):
+        """The run's state and plan lines; ``check`` validates more options before anything is read."""
         prefix = params["variable_prefix"]
         if not params["targets"] and not params["groups"]:
             raise SepmInputError("name the targets with %stargets (an inventory pattern) or %sgroups (SEPM group paths)" % (prefix, prefix))
@@ -42,8 +47,17 @@ class ActionModule(SepmAction):
         options["staging_name"] = options.pop("staging_group")
         # Checked before the inventory and the SEPM are read.
         check_options(dict(options), prefix)
+        if check is not None:
+            check(params)
+        reports, unreadable = load_reports(params["report_dir"])
+        for path in unreadable:
+            display.warning("%s is not a rollout report (JSON with its batches): the forecast leaves it out" % path)
         hosts = self.inventory_hosts(params["targets"], params["cluster_var"], task_vars, params["method_var"],
                                      params["package_targets"])
-        state, lines = plan_state(client, options, hosts, params["groups"], params["cluster_pattern"], prefix)
+        return plan_state(client, options, hosts, params["groups"], params["cluster_pattern"], prefix,
+                          history=durations_from_reports(reports))
+
+    def work(self, params, client, task_vars):
+        state, lines = self.plan(params, client, task_vars)
         return {"changed": False, "plan": lines, "batches": state["batches"], "resume": state["resume"],
                 "ansible_facts": {"sepm_rollout": state}}

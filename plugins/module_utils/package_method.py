@@ -144,7 +144,7 @@ class PackageBatch:
         if stop is not None:
             rules.settle_stopped(engine.results, names, stop, label, engine._versions())  # pylint: disable=protected-access
             entry["finished"] = now
-            engine._log(entry)  # pylint: disable=protected-access
+            engine._log(entry, announce=False)  # pylint: disable=protected-access
             return {"hosts": [], "entry": entry, "reason": stop.reason}
         held = rules.held_by_failed_partner(names, engine.results, self.state["clusters"])
         pending = [name for name in names if name not in held and engine.results.get(name, {}).get("state") is None]

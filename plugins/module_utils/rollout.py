@@ -36,6 +36,8 @@ import time
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils import rules
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.forecast import (
+    durations_from_log, forecast_run, plan_next_run, stop_line)
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmNotFoundError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import read_command
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import ComputerFilter, normalize_computer
@@ -585,7 +587,7 @@ class Engine:
                 self._finish_abandoned(track, stop.reason)
             rules.settle_stopped(self.results, names, stop, label, self._versions())
             entry["finished"] = entry["started"]
-            return self._log(entry)
+            return self._log(entry, announce=False)
 
         held = rules.held_by_failed_partner(names, self.results, self.state["clusters"])
         for name, reason in held.items():
@@ -719,7 +721,8 @@ class Engine:
             if host["state"] is not None:
                 self._account(name, host, label)
 
-    def _log(self, entry):
+    def _log(self, entry, announce=True):
+        """Record a batch's entry, the totals and the forecast of what is left; ``announce`` says the forecast."""
         for name, result in self.results.items():
             result.setdefault("method", self.method_of(name))
         self.state["log"].append(entry)
@@ -728,6 +731,15 @@ class Engine:
         self.state["totals"] = rules.totals(self.results)
         stop = self.state.get("stop")
         self.state["run_failed"] = bool(stop) and stop["state"] == "skipped"
+        if not self.state["run_failed"]:
+            window_stop = bool(stop)
+            forecast = forecast_state(self.state, self.clock.now(), after=entry["batch"], replan=window_stop)
+            if window_stop:
+                forecast["line"] = stop_line(forecast, self.options["windows"])
+            self.state["forecast"] = forecast
+            if announce and forecast["computers"]:
+                self._say("%s: %s" % ("stopped at the window's close" if window_stop else "after batch %s" % entry["batch"],
+                                      forecast["line"]))
         return entry
 
 
@@ -769,6 +781,11 @@ PLAN_OPTIONS = dict(
     variable_prefix=dict(type="str", default=""),
     method_var=dict(type="str", default="sepm_rollout_method"),
     package_targets=dict(type="str", default=""),
+    report_dir=dict(type="path", default=""),
+)
+FORECAST_OPTIONS = dict(
+    PLAN_OPTIONS,
+    start=dict(type="str", default=""),
 )
 BATCH_OPTIONS = dict(
     rollout=dict(type="dict", required=True),
@@ -895,7 +912,7 @@ def _plan_by_method(hosts, methods, clusters, target, sepm_version, options):
     mixed = sorted(cluster for cluster, used in by_cluster.items() if len(used) > 1)
     if mixed:
         raise SepmInputError("HA cluster %s mixes the liveupdate and package methods: give all its members one method" % mixed[0])
-    batches, batch_methods, accounted = [], [], {}
+    batches, batch_methods, accounted, cluster_room = [], [], {}, {}
     for method in METHODS:
         chosen = [host for host in hosts if methods.get(host["name"], options["method"]) == method]
         if not chosen:
@@ -906,11 +923,16 @@ def _plan_by_method(hosts, methods, clusters, target, sepm_version, options):
         batches.extend(plan["batches"])
         batch_methods.extend([method] * len(plan["batches"]))
         accounted.update(plan["accounted"])
-    return batches, batch_methods, accounted
+        cluster_room.update(plan["cluster_room"])
+    return batches, batch_methods, accounted, cluster_room
 
 
-def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=None, prefix=""):
-    """Read the SEPM, plan the batches and return the run's state and the lines that show the plan."""
+def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=None, prefix="", history=None):
+    """Read the SEPM, plan the batches and return the run's state and the lines that show the plan.
+
+    ``history`` holds the batch durations earlier runs measured (``forecast.durations_from_reports``),
+    for the forecast of when the run will be done.
+    """
     options = check_options(dict(options), prefix)
     sepm_version = (client.version() or {}).get("version")
     listing = list(client.computers()) if groups else None
@@ -955,7 +977,7 @@ def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=N
             resume.append(name)
         else:
             hosts.append(computer)
-    batches, batch_methods, planned = _plan_by_method(hosts, methods, clusters, target, sepm_version, options)
+    batches, batch_methods, planned, cluster_room = _plan_by_method(hosts, methods, clusters, target, sepm_version, options)
     accounted.update(planned)
     results = {}
     for name, entry in accounted.items():
@@ -972,9 +994,51 @@ def plan_state(client, options, inventory_hosts=(), groups=(), cluster_pattern=N
         "labels": (["resume"] if resume else []) + [str(number) for number in range(1, len(batches) + 1)],
         "results": results, "log": [], "stop": None, "pipeline": None, "staging": {}, "locations": {},
         "totals": rules.totals(results), "run_failed": False, "package_batch": None,
+        "cluster_room": cluster_room, "forecast_history": history or {},
     }
     state["timeline"] = timeline(state)
+    state["forecast"] = forecast_state(state, now)
+    # Kept as it was when the run began, so the report can set the real finish beside it.
+    state["forecast_planned"] = {key: state["forecast"][key] for key in ("start", "finish", "windows_needed", "line")}
     return state, plan_lines(state, now, len(names))
+
+
+def _batches_left(state, after=None, replan=False):
+    """The batches still to run, as the forecast takes them: after label ``after``, without settled computers.
+
+    With ``replan`` (the run stopped) every computer not settled for good, deferred ones included, is left
+    for the next run, which plans its own batches.
+    """
+    results = state["results"]
+    labels = state["labels"]
+    position = labels.index(after) + 1 if after in labels and not replan else 0
+    batches = []
+    for label in labels[position:]:
+        names = list(state["resume"]) if label == "resume" else list(state["batches"][int(label) - 1])
+        if replan:
+            names = [name for name in names if (results.get(name) or {}).get("state") in (None, "deferred")]
+        else:
+            names = [name for name in names if (results.get(name) or {}).get("state") is None]
+        if names:
+            batches.append({"label": label, "method": state["label_methods"].get(label, "liveupdate"), "hosts": names})
+    return batches
+
+
+def forecast_state(state, now, after=None, replan=False):
+    """The forecast of what is left of a run from ``now``: this run's measured pace first, then earlier runs'."""
+    measured = durations_from_log(state["log"], run_started=state["started"])
+    history = state.get("forecast_history") or {}
+    samples = {name: measured[name] or list(history.get(name) or ()) for name in measured}
+    samples["runs"] = history.get("runs", 0) + bool(state["log"])
+    options = state["options"]
+    batches, run = _batches_left(state, after, replan), 1
+    if replan:
+        # The next run plans its own batches, from the serial's start.
+        run = 2
+        batches = plan_next_run(batches, options, state["clusters"], state.get("cluster_room") or {}, run)
+    return forecast_run(batches, options["windows"], now, samples, options, state["clusters"], state.get("cluster_room") or {},
+                        {name: computer.get("home") for name, computer in state["computers"].items()}, run=run,
+                        continuing=after is not None and not replan)
 
 
 def timeline(state):
@@ -1042,4 +1106,5 @@ def plan_lines(state, now, target_count):
         "Left out: %d compliant, %d skipped" % (left_out["compliant"], left_out["skipped"]),
         "Each batch moves into '<own group>\\%s', takes %s and restarts (%s) only inside the window." % (
             options["staging_name"], options["target_version"], options["restart"]),
+        "Forecast: %s; %s" % (state["forecast"]["line"], state["forecast"]["basis"]),
     ]

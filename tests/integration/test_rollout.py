@@ -152,8 +152,13 @@ def test_window_closing_defers_the_rest_and_the_next_window_finishes(emulator, r
     assert deferred
     assert_restarts_inside(restarts(emulator), opens, closes)
     assert staged_computers(emulator) == []
-
     next_opening = opens + datetime.timedelta(days=1)
+    # The stop says when the next window opens and what it will finish.
+    assert result["forecast"]["line"].startswith("the next window opens %s" % next_opening.strftime("%a %d %b %Y %H:%M UTC"))
+    assert result["forecast"]["windows"][0]["opens"] == next_opening.isoformat()
+    assert result["forecast"]["computers"] == len(deferred)
+    assert "stopped at the window's close: the next window opens" in first.output
+
     emulator.control("POST", "clock", {"advance_s": (next_opening - sim_now(emulator)).total_seconds() + 60})
     second = rollout(**dict(variables, rollout_serial=[1, "25%"]))
     assert second.returncode == 0, second.output[-4000:]
@@ -161,6 +166,32 @@ def test_window_closing_defers_the_rest_and_the_next_window_finishes(emulator, r
     assert {host["state"] for host in result["hosts"].values()} <= {"patched", "compliant"}
     assert all(result["hosts"][name]["state"] == "patched" for name in deferred)
     assert staged_computers(emulator) == []
+
+
+def test_the_real_finish_falls_inside_the_forecast_spread(emulator, rollout, tmp_path):
+    # A slower clock than the other tests: ansible-playbook's own seconds between batch tasks are simulated minutes
+    # at 300x, and the forecast is about the SEPM's time, not the controller's.
+    emulator.control("POST", "clock", {"time_scale": 120})
+    window, _opens, _closes = window_with(emulator, minutes_left=24 * 60 - 30, duration_minutes=24 * 60)
+    variables = {"rollout_groups": ["My Company\\Servers\\File"], "rollout_windows": [window], "rollout_serial": [1, 3]}
+    measured = rollout(**variables)
+    assert measured.returncode == 0, measured.output[-4000:]
+    assert "no run measured yet" in measured.output, "the first run has no earlier report to measure"
+
+    emulator.reset(profile="windows")
+    emulator.control("POST", "clock", {"time_scale": 120})
+    window, _opens, _closes = window_with(emulator, minutes_left=24 * 60 - 30, duration_minutes=24 * 60)
+    second = rollout(**dict(variables, rollout_windows=[window]))
+    assert second.returncode == 0, second.output[-4000:]
+    result = report(tmp_path)
+    planned = result["forecast_planned"]
+    real_finish = max(datetime.datetime.fromisoformat(batch["finished"]) for batch in result["batches"])
+    best, worst = (datetime.datetime.fromisoformat(planned["finish"][case]) for case in ("best", "worst"))
+    assert best <= real_finish <= worst, (planned, real_finish.isoformat())
+    assert "Forecast: at this pace, done on " in second.output and "measured batch(es) of 1 run(s)" in second.output
+    assert "after batch 2: at this pace, done on " in second.output, "each batch updates the forecast at the run's pace"
+    html = Path(result_html(tmp_path)).read_text(encoding="utf-8")
+    assert "When this run began: at this pace, done on " in html
 
 
 def unpatched_workstations(emulator):

@@ -198,7 +198,7 @@ def test_hosts_take_their_own_method_and_clusters_one():
                                          staging_name="Patch Staging", offline="skip", policy_timeout=1, delivery_timeout=1,
                                          restart_timeout=1, poll_interval=1, failure_budget=1, max_fail_percentage=1))
     computers = [dict(name=name, agent_version=OLD, os_name="Windows Server 2022", online=True, cluster=None) for name in "ABCD"]
-    batches, methods, _accounted = rollout._plan_by_method(  # pylint: disable=protected-access
+    batches, methods, _accounted, _room = rollout._plan_by_method(  # pylint: disable=protected-access
         computers, {"A": "liveupdate", "B": "liveupdate", "C": "package", "D": "package"}, {}, PATCH, "14.3.25029.9000", options)
     assert batches == [["A", "B"], ["C"], ["D"]] and methods == ["liveupdate", "package", "package"]
     with pytest.raises(ValueError, match="mixes the liveupdate and package methods"):

@@ -1,0 +1,183 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # The options that plan a rollout: rollout_plan, and rollout_forecast, which plans the same way.
+    DOCUMENTATION = r'''
+options:
+  targets:
+    description:
+      - An inventory pattern naming the target hosts, in the order to patch them (a canary first).
+    type: str
+    default: ""
+  groups:
+    description:
+      - SEPM group paths whose computers (and their subgroups' computers) are targets.
+    type: list
+    elements: str
+    default: []
+  cluster_var:
+    description:
+      - Host variable that names a host's HA cluster.
+    type: str
+    default: ha_cluster
+  cluster_pattern:
+    description:
+      - Regular expression on the computer name for hosts without O(cluster_var); its first group is the cluster.
+    type: str
+    default: '^(.+)-N\d+$'
+  target_version:
+    description:
+      - The client version to reach, for example C(14.3.10148.9100); empty takes the newest patch the SEPM has.
+    type: str
+    default: ""
+  serial:
+    description:
+      - Batch sizes, as Ansible's C(serial) - an int, a percentage such as C(10%), or a list of them.
+    type: raw
+    default: [1, "10%", "25%"]
+  max_unavailable_per_cluster:
+    description:
+      - How many members of one HA cluster may be down at once.
+    type: int
+    default: 1
+  offline:
+    description:
+      - V(skip) leaves offline computers out, with a reason; V(wait) batches them and lets the batch's timeouts decide.
+    type: str
+    choices: [skip, wait]
+    default: skip
+  allow_policy:
+    description:
+      - Name or id of the LiveUpdate Settings policy that allows client patches, assigned to the staging groups.
+    type: str
+    default: LiveUpdate - Client Patches Allowed
+  staging_group:
+    description:
+      - Name of the staging child group (one name, no separator).
+    type: str
+    default: Patch Staging
+  windows:
+    description:
+      - Maintenance windows (see the rollout role). Required unless O(ignore_windows=true).
+    type: list
+    elements: dict
+    default: []
+  ignore_windows:
+    description:
+      - Run without a window; batches and restarts may then happen at any time.
+    type: bool
+    default: false
+  cutoff:
+    description:
+      - Seconds that must be left in the window before a batch starts; 0 is the sum of the three timeouts.
+    type: int
+    default: 0
+  clock:
+    description:
+      - V(sepm) measures windows and timeouts on the SEPM's clock (the Date of its replies), the clock its
+        restarts happen on; V(controller) on this machine's.
+    type: str
+    choices: [sepm, controller]
+    default: sepm
+  restart:
+    description:
+      - V(if_needed) restarts computers with a restart pending, V(always) every computer of a batch,
+        V(never) none (they end C(deferred) with "patch delivered, restart pending"; the run goes on).
+    type: str
+    choices: [if_needed, always, never]
+    default: if_needed
+  restart_prompt:
+    description:
+      - Let users postpone the restart.
+    type: bool
+    default: false
+  restart_message:
+    description:
+      - Message shown to users before the restart.
+    type: str
+    default: Symantec Endpoint Protection client patch - restarting within the maintenance window
+  policy_timeout:
+    description:
+      - Seconds to wait until every client runs the staging group's policy (about two heartbeats), 1 to 604800.
+    type: int
+    default: 900
+  delivery_timeout:
+    description:
+      - Seconds to wait for LiveUpdate to deliver the patch, 1 to 604800.
+    type: int
+    default: 3600
+  restart_timeout:
+    description:
+      - Seconds to wait for a computer to come back at the target version after its restart, 1 to 604800.
+    type: int
+    default: 1800
+  poll_interval:
+    description:
+      - Seconds between two readings of the SEPM while a batch waits (0.01 to 3600).
+    type: float
+    default: 30
+  failure_budget:
+    description:
+      - The run stops when MORE than this many computers failed.
+    type: int
+    default: 5
+  max_fail_percentage:
+    description:
+      - The run stops when MORE than this percentage of a batch failed.
+    type: float
+    default: 20
+  method:
+    description:
+      - How the patch reaches a host without its own method - C(liveupdate) (staging group and LiveUpdate) or
+        C(package) (the exported client install package, installed by the rollout role over WinRM).
+      - A host's own method comes from its host variable O(method_var), else from O(package_targets).
+      - Liveupdate batches come first, then package batches; an HA cluster must use one method.
+    type: str
+    choices: [liveupdate, package]
+    default: liveupdate
+  method_var:
+    description:
+      - Host variable that names a host's method (C(liveupdate) or C(package)).
+    type: str
+    default: sepm_rollout_method
+  package_targets:
+    description:
+      - Inventory pattern of hosts that take the package method (for example an inventory group of HA servers).
+    type: str
+    default: ""
+  package:
+    description:
+      - The package the package method installs, as M(endpoint_ops.sepm.install_package_info) returned it.
+      - Needed when a host takes the package method. Its release must be the SEPM's, and its version the target.
+    type: dict
+    default: {}
+  package_serial:
+    description:
+      - Batch sizes of the package batches (Ansible serial semantics); null takes O(serial).
+    type: raw
+    default: null
+  install_timeout:
+    description:
+      - Seconds a package install (copy and silent install) may take on one host; a host starts only with it and the
+        restart timeout (twice, when Windows has a restart pending) left in the window.
+    type: int
+    default: 1800
+  report_dir:
+    description:
+      - Folder of earlier runs' JSON reports (the rollout role's C(rollout_report_dir)). The batch durations of the
+        last 20 runs found there feed the forecast of when this run will be done; without any, a batch is assumed to
+        take a quarter to all of O(cutoff).
+    type: path
+    default: ""
+  variable_prefix:
+    description:
+      - Error messages name each option with this prefix, so a role's user reads the variable they set
+        (the rollout role passes C(rollout_)).
+    type: str
+    default: ""
+'''
