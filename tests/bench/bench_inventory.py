@@ -9,7 +9,10 @@ the plugin's own share (its -vvv line), beside the aims of issue 12. Per fleet:
 - ``cached --list`` and ``cached --list --export`` (what AWX runs), with the SEPM down (a
   closed port), so a request would fail the load;
 - ``cached --graph``: about what a playbook's start costs, without printing variables;
-- the same cold and cached ``--list`` with four compose / keyed_groups / groups expressions.
+- the same cold and cached ``--list`` with four compose / keyed_groups / groups expressions;
+- ansible-core's floor, the control: ``floor_inventory/floor.py``, a plugin that only adds the
+  same hosts (with the same host variables, or with none) from a JSON file, run with the same
+  ``--list`` / ``--export`` arguments. No inventory plugin can be faster than that.
 
 Exits 1 when a request budget is broken (cold: more than one ``GET computers`` per 1000
 computers plus 5; cached: any request, or a cached load that rewrote the cache) or a cached
@@ -74,9 +77,14 @@ def closed_port():
         return sock.getsockname()[1]
 
 
-def run_inventory(emulator, workdir, source, args, sepm_down=False):
+FLOOR_PLUGINS = Path(__file__).resolve().parent / "floor_inventory"
+
+
+def run_inventory(emulator, workdir, source, args, sepm_down=False, floor=False):
     """One ansible-inventory run: (returncode, wall seconds, peak RSS in MB, plugin line, hosts in the output, stderr)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SEPM_", "ANSIBLE_"))}
+    if floor:
+        env.update({"ANSIBLE_INVENTORY_PLUGINS": str(FLOOR_PLUGINS), "ANSIBLE_INVENTORY_ENABLED": "floor"})
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": str(collections_root()),
         "ANSIBLE_VERBOSE_TO_STDERR": "1",
@@ -108,9 +116,11 @@ def count_hosts(path, args):
             return len({line.split("|--", 1)[1].strip() for line in handle if GRAPH_HOST.search(line)})
     with open(path, encoding="utf-8") as handle:
         data = json.load(handle)
+    listed = {host for group in data.values() if isinstance(group, dict) for host in group.get("hosts", ())}
     if "--export" in args:
-        return len({host for group in data.values() if isinstance(group, dict) for host in group.get("hosts", ())})
-    return len(data["_meta"]["hostvars"])
+        return len(listed)
+    # a host without variables is missing from hostvars, but listed in a group
+    return len(listed | set(data["_meta"]["hostvars"]))
 
 
 def plugin_seconds(line):
@@ -171,7 +181,39 @@ def bench_fleet(fleet, quick, rows, broken):
                 broken.append("%d %s: %d SEPM requests from cache" % (fleet, label, counts["total"]))
             if cached and cache_files and [path.stat().st_mtime for path in cache_files] != ages:
                 broken.append("%d %s: reading the cache rewrote it (its age was reset)" % (fleet, label))
+            if label == "cold --list":
+                write_floor_sources(workdir)
+        for label, name, args in FLOOR_RUNS:
+            if quick and "--export" in args:
+                continue
+            returncode, elapsed, peak_mb, _line, hosts, tail = run_inventory(
+                emulator, workdir, workdir / name, args, sepm_down=True, floor=True)
+            if returncode != 0 or hosts != fleet:
+                print("%d %s FAILED (rc=%d, %d hosts)\n%s" % (fleet, label, returncode, hosts, tail))
+                return False
+            rows.append((fleet, label, elapsed, "", None, peak_mb, "", 0, ""))
+            print("%6d %-26s wall=%6.2fs peak=%5.0fMB hosts=%d | ansible-core alone" % (
+                fleet, label, elapsed, peak_mb, hosts), flush=True)
     return True
+
+
+# The control: the same hosts through a plugin that does nothing else (see floor_inventory/floor.py).
+FLOOR_RUNS = (
+    ("floor, same vars --list", "same.floor.json", ("--list",)),
+    ("floor, same vars --export", "same.floor.json", ("--list", "--export")),
+    ("floor, no vars --list", "bare.floor.json", ("--list",)),
+)
+
+
+def write_floor_sources(workdir):
+    """The control's sources from the cold --list output: every host with its variables, and every host bare."""
+    with open(workdir / "stdout", encoding="utf-8") as handle:
+        hostvars = json.load(handle)["_meta"]["hostvars"]
+    # inventory_file and inventory_dir are ansible-core's own, set again by add_host
+    same = {name: {key: value for key, value in variables.items() if not key.startswith("inventory_")}
+            for name, variables in hostvars.items()}
+    (workdir / "same.floor.json").write_text(json.dumps(same), encoding="utf-8")
+    (workdir / "bare.floor.json").write_text(json.dumps(dict.fromkeys(hostvars, {})), encoding="utf-8")
 
 
 def main():
@@ -191,8 +233,9 @@ def main():
     print("| fleet | run | wall | aim | plugin | peak memory | aim | SEPM requests | aim |")
     print("|---:|---|---:|---|---:|---:|---|---:|---|")
     for fleet, label, elapsed, aim_s, plugin, peak_mb, aim_mb, requests, aim_requests in rows:
-        print("| %s | %s | %.1f s | %s | %.1f s | %.0f MB | %s | %d | %s |" % (
-            format(fleet, ","), label, elapsed, aim_s, plugin, peak_mb, aim_mb, requests, aim_requests))
+        print("| %s | %s | %.1f s | %s | %s | %.0f MB | %s | %d | %s |" % (
+            format(fleet, ","), label, elapsed, aim_s, "-" if plugin is None else "%.1f s" % plugin, peak_mb, aim_mb,
+            requests, aim_requests))
     print("\nrequest budgets and host counts: %s" % ("BROKEN: " + "; ".join(broken) if broken else "met"))
     return 1 if broken else 0
 
