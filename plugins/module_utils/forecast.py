@@ -360,7 +360,9 @@ def forecast_line(forecast, windows):
     if finish["expected"] is None:
         return "at this pace, never: no maintenance window within %d days has room for a batch" % HORIZON.days
     count = forecast["windows_needed"]["expected"]
-    spread_text = ", ".join("%s %s" % (case, _when(finish[case], zone) if finish[case] else "never")
+    spread_text = ", ".join("%s %s%s" % (case, _when(finish[case], zone) if finish[case] else "never",
+                                         " in %d windows" % forecast["windows_needed"][case]
+                                         if finish[case] and forecast["windows_needed"][case] not in (count, 1) else "")
                             for case in ("best", "worst"))
     return "at this pace, done on %s in %d window%s (%s)" % (_when(finish["expected"], zone), count,
                                                              "" if count == 1 else "s", spread_text)

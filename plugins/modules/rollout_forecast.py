@@ -69,7 +69,9 @@ line:
   description: The forecast in one line.
   returned: success
   type: str
-  sample: at this pace, done on Sun 13 Dec 2026 00:40 Europe/Berlin in 2 windows (best Sat 12 Dec 2026 23:55 Europe/Berlin, worst Sun 20 Dec 2026 00:10 Europe/Berlin)
+  sample: >-
+    at this pace, done on Sun 13 Dec 2026 00:40 Europe/Berlin in 2 windows
+    (best Sat 12 Dec 2026 23:55 Europe/Berlin, worst Sun 20 Dec 2026 00:10 Europe/Berlin in 3 windows)
 basis:
   description: Where the batch durations come from (measured runs, or the stated default).
   returned: success
