@@ -41,7 +41,9 @@ def test_the_report_shows_failures_first_and_the_batches_against_the_window(emul
     assert run.returncode == 0, run.output[-4000:]
     html_path = Path(result_html(tmp_path))
     html = html_path.read_text(encoding="utf-8")
-    assert html.index("Failures and deferrals first") < html.index("Batches against the maintenance windows") < html.index("Every computer")
+    assert html.index("<h2>Forecast</h2>") < html.index("Failures and deferrals first") \
+        < html.index("Batches against the maintenance windows") < html.index("Every computer")
+    assert "When this run began: at this pace, done on " in html
     assert "did not come back online" in html
     assert "<script" not in html and "http://" not in html and "https://" not in html, "the report must be self-contained"
     assert emulator.password not in html
