@@ -92,3 +92,14 @@ def test_a_bad_start_fails_in_one_line_before_the_sepm_is_read(runner, clean_emu
     message = run.result("step")["msg"]
     assert "\n" not in message and "start" in message and "ISO-8601" in message, message
     assert clean_emulator.requests_count()["total"] <= 1, "at most the login"
+
+
+def test_the_forecast_playbook_takes_the_rollout_variables(runner, clean_emulator, tmp_path):
+    earlier_report(tmp_path / "reports")
+    run = runner.run("endpoint_ops.sepm.forecast", extra_vars={
+        "rollout_groups": [SERVERS], "rollout_windows": [WEEKEND], "rollout_serial": [1, 2],
+        "rollout_report_dir": str(tmp_path / "reports"), "rollout_forecast_start": START,
+        "rollout_target_version": "14.3.10148.9100"})
+    assert run.returncode == 0, run.output[-3000:]
+    assert "at this pace, done on " in run.output and "window 1, Sat 12 Dec 2026 22:00 Europe/Berlin" in run.output
+    assert "changed=0" in run.output
