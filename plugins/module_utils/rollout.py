@@ -1010,7 +1010,8 @@ def _batches_left(state, after=None, replan=False):
     for the next run, which plans its own batches.
     """
     results = state["results"]
-    labels = state["labels"]
+    labels = state.get("labels") or [str(number) for number in range(1, len(state["batches"]) + 1)]
+    methods = state.get("label_methods") or {str(number): method for number, method in enumerate(state.get("batch_methods") or (), 1)}
     position = labels.index(after) + 1 if after in labels and not replan else 0
     batches = []
     for label in labels[position:]:
@@ -1020,7 +1021,7 @@ def _batches_left(state, after=None, replan=False):
         else:
             names = [name for name in names if (results.get(name) or {}).get("state") is None]
         if names:
-            batches.append({"label": label, "method": state["label_methods"].get(label, "liveupdate"), "hosts": names})
+            batches.append({"label": label, "method": methods.get(label, "liveupdate"), "hosts": names})
     return batches
 
 
