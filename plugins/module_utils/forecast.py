@@ -211,10 +211,11 @@ def _place_run(batches, schedule, moment, durations, options):
                 return placed, [dict(batch, hosts=batch["hosts"][done:])] + batches[position + 1:]
             continue
         if previous is not None:
-            # Pre-staged while the batch before restarts (when the cutoff fits then): it ends one pace after it.
+            # Pre-staged while the batch before restarts (when the cutoff fits then): it ends one pace after it ...
             length = max(first, pace)
             early = max(previous["starts"], previous["finishes"] - datetime.timedelta(seconds=length - pace))
-            if schedule.fits(early, max(cutoff, length), period):
+            # ... and its restart, after the batch before, still needs the restart timeout in the window (its gate).
+            if schedule.fits(early, max(cutoff, length), period) and schedule.fits(moment, options["restart_timeout"], period):
                 previous = dict(batch, starts=early, restarts=moment, finishes=early + datetime.timedelta(seconds=length))
                 placed.append(previous)
                 moment = previous["finishes"]
