@@ -19,7 +19,7 @@ description:
     from LiveUpdate; the REST API shows no other sign of one.
   - No duplicates across restarts of the source - the ids of the notices it has seen are kept in
     O(state_file), which is replaced in one step after the events of a poll are handed to ansible-rulebook.
-    If the source dies between the two, the next start emits those events again (at least once, never lost):
+    If the source dies between the two, the next start emits those events again (at least once, never lost);
     a canary rollout started twice finds its computers compliant and changes nothing.
   - "On the first start (no state file) the package notices the SEPM lists already are recorded without
     events, so a new source does not act on every package of the past; O(emit_existing=true) emits them."
