@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 """The Event-Driven Ansible source endpoint_ops.sepm.patch_notices against the emulator, in this process.
 
-The source runs as ansible-rulebook runs it: its file is executed by path and its ``main``
-awaited with a queue. A test waits for the emulator to have answered a number of polls
+The source runs as ansible-rulebook runs it: its file is executed by path from the installed
+collection and its ``main`` awaited with a queue. A test waits for the emulator to have answered a number of polls
 (counted by the emulator), then reads what the source put on the queue.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import logging
-import runpy
 import time
 
 import pytest
@@ -29,7 +29,11 @@ POLL_TIMEOUT_S = 60
 def source_main_fixture():
     path = collections_root() / "ansible_collections" / "endpoint_ops" / "sepm" / "extensions" / "eda" / "plugins" \
         / "event_source" / "patch_notices.py"
-    return runpy.run_path(str(path))["main"]
+    # Not runpy.run_path as ansible-rulebook does: a collection loader an earlier test installed claims the path.
+    spec = importlib.util.spec_from_file_location("patch_notices_source", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
 
 
 @pytest.fixture(name="args")
@@ -46,7 +50,8 @@ def polls(emulator):
 def run_source(source_main, emulator, args, replies, between=None):
     """Run the source until it has handled ``replies`` replies to its requests; its events, in order.
 
-    ``between`` (a function) runs after the first reply was handled, as a SEPM change while the source runs.
+    ``between`` (a function) runs after the first reply was handled, as a SEPM change while the source runs;
+    the second request may be answered before or after it, so only the third reply is sure to show it.
     """
     async def go():
         queue = asyncio.Queue()
@@ -155,5 +160,5 @@ def test_the_connection_comes_from_the_sepm_variables(source_main, clean_emulato
     for option, variable in (("sepm_host", "SEPM_HOST"), ("sepm_port", "SEPM_PORT"), ("sepm_username", "SEPM_USERNAME"),
                              ("sepm_password", "SEPM_PASSWORD"), ("ca_path", "SEPM_CA_PATH")):
         monkeypatch.setenv(variable, str(args.pop(option)))
-    events = run_source(source_main, clean_emulator, args, 2, between=lambda: download(clean_emulator, PATCH))
+    events = run_source(source_main, clean_emulator, args, 3, between=lambda: download(clean_emulator, PATCH))
     assert [e["package"]["version"] for e in events] == [PATCH]

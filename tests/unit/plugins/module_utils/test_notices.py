@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
-import runpy
 import stat
 
 import pytest
@@ -224,8 +224,16 @@ def test_a_state_folder_that_cannot_be_written_is_refused(tmp_path, monkeypatch)
 
 
 # ----- the source file ----------------------------------------------------------------------------
+def load_source():
+    # Not runpy.run_path as ansible-rulebook does: ansible-test's collection loader claims the path.
+    spec = importlib.util.spec_from_file_location("patch_notices_source", SOURCE_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return vars(module)
+
+
 def test_the_source_refuses_bad_options_before_any_sepm_call(monkeypatch):
-    source = runpy.run_path(SOURCE_FILE)
+    source = load_source()
     assert asyncio.iscoroutinefunction(source["main"])
     assert "DOCUMENTATION" in source and "EXAMPLES" in source
     for variable in ("SEPM_HOST", "SEPM_PORT"):
