@@ -126,9 +126,12 @@ def event_of(package, notice, options):
     }
 
 
-def _state_error(path, reason):
-    return SepmInputError("state_file %s %s; remove it to start afresh (the notices the SEPM lists then are "
-                          "recorded without events) or set state_file to another path" % (path, reason))
+READ_ADVICE = "remove it to start afresh (the notices the SEPM lists then are recorded without events)"
+WRITE_ADVICE = "give the user running the source space and write permission there"
+
+
+def _state_error(path, reason, advice=READ_ADVICE):
+    return SepmInputError("state_file %s %s; %s, or set state_file to another path" % (path, reason, advice))
 
 
 def read_state(path, sepm):
@@ -155,22 +158,31 @@ def check_state_file(path):
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
     except OSError as exc:
-        raise _state_error(path, "cannot be made: its folder cannot be created (%s)" % (exc.strerror or exc)) from None
+        raise _state_error(path, "cannot be made: its folder cannot be created (%s)" % (exc.strerror or exc),
+                           WRITE_ADVICE) from None
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise _state_error(path, "cannot be written: no write permission on %s" % folder)
+        raise _state_error(path, "cannot be written: no write permission on %s" % folder, WRITE_ADVICE)
 
 
 def write_state(path, state):
     """Replace the state file in one step: a crash leaves the old state or the new one, never half of one."""
     folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=folder)
+    temporary = None
     try:
+        handle, temporary = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=folder)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(state, stream, indent=1, sort_keys=True)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
+    except OSError as exc:
+        _remove(temporary)
+        raise _state_error(path, "cannot be written (%s)" % (exc.strerror or exc), WRITE_ADVICE) from None
     except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        _remove(temporary)
         raise
+
+
+def _remove(path):
+    if path and os.path.exists(path):
+        os.unlink(path)

@@ -161,6 +161,8 @@ async def main(queue: asyncio.Queue, args: dict) -> None:
     state = read_state(options["state_file"], sepm)
     client = client_for(options, max_attempts=POLL_ATTEMPTS)
     LOG.info("watching %s for new package notices every %ss (state: %s)", sepm, options["interval"], options["state_file"])
+    if not options["validate_certs"]:
+        LOG.warning("validate_certs is off: the SEPM at %s is not authenticated; set ca_path instead outside a lab", sepm)
     failing = None
     try:
         while True:

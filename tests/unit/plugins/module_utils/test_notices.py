@@ -197,7 +197,7 @@ def test_a_failed_write_keeps_the_old_state(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(notices.json, "dump", broken_dump)
-    with pytest.raises(OSError):
+    with pytest.raises(SepmInputError, match="state.json cannot be written [(]No space left on device[)]"):
         notices.write_state(path, dict(old, seen={}))
     monkeypatch.undo()
     assert notices.read_state(path, SEPM) == old
