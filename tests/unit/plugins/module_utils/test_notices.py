@@ -13,10 +13,11 @@ import os
 import stat
 
 import pytest
+import yaml
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils import notices
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import resolve_connection
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import CONNECTION_OPTIONS, resolve_connection
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 
 SEPM = "sepm01.example.test:8446"
@@ -242,3 +243,13 @@ def test_the_source_refuses_bad_options_before_any_sepm_call(monkeypatch):
         asyncio.run(source["main"](asyncio.Queue(), {"interval": 5}))
     with pytest.raises(SepmInputError, match="interval must be a whole number from 1 to 86400"):
         asyncio.run(source["main"](asyncio.Queue(), {"sepm_host": "sepm01", "interval": -1}))
+
+
+def test_the_documented_options_are_the_ones_it_takes_with_their_defaults():
+    documented = yaml.safe_load(load_source()["DOCUMENTATION"])["options"]
+    taken = dict(CONNECTION_OPTIONS, **notices.SOURCE_OPTIONS)
+    assert sorted(documented) == sorted(taken)
+    for name, spec in taken.items():
+        assert documented[name]["type"] == spec["type"], name
+        assert documented[name].get("default") == spec.get("default"), name
+        assert documented[name].get("required", False) == spec.get("required", False), name
