@@ -5,6 +5,7 @@
 #                     sanity + units on the oldest supported core (what CI runs)
 #   make test-quick   unit + integration only, for iteration
 #   make test-cores   sanity + units on every supported ansible-core (CORES)
+#   make eda          the example rulebook under ansible-rulebook (from .venv-eda) against the emulator
 #
 # Every target creates .venv first if needed. Logs go to tests/output/.
 
@@ -23,14 +24,14 @@ CORES ?= 2.15 2.16 2.17 2.18
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv venv-core venv-cores test test-quick test-cores sanity units integration lint galaxy molecule bench demo clean help
+.PHONY: venv venv-core venv-cores venv-eda test test-quick test-cores sanity units integration lint galaxy molecule eda bench demo clean help
 
 help:
 	@echo "make demo        run playbooks against the SEPM emulator (default)"
-	@echo "make test        sanity, units, integration, lint, galaxy, molecule; sanity + units on $(OLDEST_CORE) (what CI runs)"
+	@echo "make test        sanity, units, integration, lint, galaxy, molecule, eda; sanity + units on $(OLDEST_CORE) (what CI runs)"
 	@echo "make test-quick  units + integration"
 	@echo "make test-cores  sanity + units on ansible-core $(CORES) and the newest"
-	@echo "make sanity | units | integration | lint | galaxy | bench | venv | clean"
+	@echo "make sanity | units | integration | lint | galaxy | eda | bench | venv | clean"
 
 # (Re)install only when the requirement files change: the stamp holds their hash.
 venv:
@@ -46,7 +47,7 @@ venv:
 	  echo "venv: pip install FAILED; last lines of $$log:"; grep -v 'is ignored: it is neither' "$$log" | tail -40; exit 1; \
 	fi; \
 	echo "$$want" > "$(STAMP)"; \
-	echo "venv: ready in $$((SECONDS - start))s (ansible-core $$("$(VENV)/bin/python" -c 'import ansible.release as r; print(r.__version__)'))"
+	echo "venv: ready in $$((SECONDS - start))s (ansible-core $$("$(VENV)/bin/python" -c 'import ansible.release as r; print(r.__version__)' 2>/dev/null || echo none))"
 
 # Another core's environment: the same recipe with that core's requirement file.
 venv-core:
@@ -56,9 +57,14 @@ venv-core:
 venv-cores:
 	@for core in $(CORES); do $(MAKE) --no-print-directory venv-core CORE=$$core || exit 1; done
 
+# ansible-rulebook on its own: its pins stay out of .venv; it runs playbooks with .venv's ansible-core.
+venv-eda:
+	@$(MAKE) --no-print-directory venv VENV=.venv-eda REQUIREMENTS=tests/requirements-eda.txt
+
 test: venv
 	@$(MAKE) --no-print-directory venv-core CORE=$(OLDEST_CORE)
-	@scripts/test.sh sanity units integration lint galaxy molecule sanity@$(OLDEST_CORE) units@$(OLDEST_CORE)
+	@$(MAKE) --no-print-directory venv-eda
+	@scripts/test.sh sanity units integration lint galaxy molecule eda sanity@$(OLDEST_CORE) units@$(OLDEST_CORE)
 
 test-cores: venv venv-cores
 	@scripts/test.sh sanity units $(foreach core,$(CORES),sanity@$(core) units@$(core))
@@ -84,6 +90,9 @@ galaxy: venv
 molecule: venv
 	@scripts/test.sh molecule
 
+eda: venv venv-eda
+	@scripts/test.sh eda
+
 bench: venv
 	@scripts/bench.sh
 
@@ -91,7 +100,7 @@ demo: venv
 	@scripts/demo.sh
 
 clean:
-	rm -rf "$(VENV)" .venv-core* tests/output .pytest_cache .hypothesis .ansible
+	rm -rf "$(VENV)" .venv-core* .venv-eda tests/output .pytest_cache .hypothesis .ansible
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
 	@tree="$$(scripts/collection-tree.sh --where)"; \
 	  if [[ -d "$$tree" ]]; then rm -rf "$$tree"; rmdir -p "$$(dirname "$$tree")" 2>/dev/null || true; echo "removed $$tree"; fi

@@ -2,11 +2,14 @@
 # Run the collection's test steps in an arranged collection tree (see
 # scripts/collection-tree.sh) with the project's virtual environment.
 #
-#   scripts/test.sh STEP...     STEP: sanity units integration lint molecule galaxy
+#   scripts/test.sh STEP...     STEP: sanity units integration lint molecule galaxy eda
 #
 # STEP@CORE (sanity@2.15, units@2.15) runs sanity or units with another ansible-core,
 # from the virtual environment .venv-core<CORE> (`make venv-core CORE=2.15` builds it from
 # tests/requirements-core<CORE>.txt); the log is tests/output/logs/<step>-core<CORE>.log.
+#
+# eda runs the tests marked eda (the example rulebook under a real ansible-rulebook) with
+# ansible-rulebook from .venv-eda (`make venv-eda`, tests/requirements-eda.txt) and Java 17.
 #
 # The Makefile calls this after `make venv`. Every step runs even when an earlier
 # one failed; the run fails when any step failed. Full logs go to
@@ -125,7 +128,7 @@ step_integration() {
   # pytest process get a plain run of their own (see the in_process marker in pytest.ini).
   local workers=0 plain=0
   # shellcheck disable=SC2086
-  "$PY" -m pytest tests/integration -m "not in_process" -n "${INTEGRATION_WORKERS:-2}" ${PYTEST_ARGS:-} || workers=$?
+  "$PY" -m pytest tests/integration -m "not in_process and not eda" -n "${INTEGRATION_WORKERS:-2}" ${PYTEST_ARGS:-} || workers=$?
   # shellcheck disable=SC2086
   "$PY" -m pytest tests/integration -m in_process ${PYTEST_ARGS:-} || plain=$?
   if [[ $workers -eq 5 && $plain -eq 5 ]]; then
@@ -137,6 +140,24 @@ step_integration() {
     if [[ $rc -ne 0 && $rc -ne 5 ]]; then return "$rc"; fi
   done
   return 0
+}
+
+step_eda() {
+  cd "$TREE"
+  export SEPM_EDA_VENV="$REPO/.venv-eda"
+  if [[ ! -x "$SEPM_EDA_VENV/bin/ansible-rulebook" ]]; then
+    echo "FAIL: no ansible-rulebook in $SEPM_EDA_VENV; run 'make venv-eda'"
+    return 1
+  fi
+  if [[ -z "${JAVA_HOME:-}" ]] && ! command -v java >/dev/null; then
+    echo "FAIL: ansible-rulebook needs Java 17 or later: java on PATH or JAVA_HOME"
+    return 1
+  fi
+  local rc=0
+  # shellcheck disable=SC2086
+  "$PY" -m pytest tests/integration -m eda ${PYTEST_ARGS:-} || rc=$?
+  if [[ $rc -eq 5 ]]; then echo "FAIL: pytest selected no eda test in tests/integration"; fi
+  return "$rc"
 }
 
 step_lint() {
@@ -218,7 +239,7 @@ show_failure() {  # $1 step, $2 log
            /^(ERROR|FATAL):/ && !/returned exit status 1\.$/ { print; next }
            n > 0 { print; n-- }' "$2" | head -n 250 || true
       echo "  (last lines)"; tail -n 15 "$2" | sed 's/^/  /' ;;
-    units|integration)
+    units|integration|eda)
       # pytest's short test summary (-ra) and closing line
       sed -n '/short test summary info/,$p' "$2" | head -n 120 || true
       grep -q 'short test summary info' "$2" || tail -n 60 "$2" ;;
@@ -232,7 +253,7 @@ for step in "$@"; do
   name="${step%@*}" core=""
   if [[ $step == *@* ]]; then core="${step#*@}"; fi
   if ! declare -F "step_$name" >/dev/null || [[ -n $core && $name != sanity && $name != units ]]; then
-    echo "test.sh: unknown step '$step' (known: sanity units integration lint molecule galaxy, sanity@CORE units@CORE)" >&2
+    echo "test.sh: unknown step '$step' (known: sanity units integration lint molecule galaxy eda, sanity@CORE units@CORE)" >&2
     exit 2
   fi
   logname="$name${core:+-core$core}"
@@ -247,7 +268,7 @@ for step in "$@"; do
   took=$((SECONDS - start))
   note="$(cat "$NOTEFILE")"; rm -f "$NOTEFILE"
   closing=""
-  if [[ $name == units || $name == integration ]]; then closing="$(pytest_closing_line "$LOG")"; fi
+  if [[ $name == units || $name == integration || $name == eda ]]; then closing="$(pytest_closing_line "$LOG")"; fi
   short="$(sed -E 's/^=+ //; s/ =+$//' <<<"$closing")"
   if [[ $rc -eq 0 && -n "$note" ]]; then
     status=SKIP; skipped=$((skipped + 1)); detail="$note"

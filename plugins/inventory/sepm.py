@@ -236,9 +236,9 @@ from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import CONNECTION_ENV, check_connection, client_kwargs
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmClient, SepmError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import normalize_computer
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import CONNECTION_ENV, client_for
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import split_path
 
@@ -597,8 +597,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _client(self):
         options = self._connection_options()
-        check_connection(options)  # the same checks as the modules': a port of 0 is an error, not 8446
-        return SepmClient(**client_kwargs(options))
+        # The same checks as the modules': a port of 0 is an error, not 8446.
+        return client_for(options)
 
     def fetch(self):
         """``(rows, groups)`` straight from the SEPM: every computer (one pass) and every group path."""

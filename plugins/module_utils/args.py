@@ -2,56 +2,24 @@
 # Copyright: (c) 2026, endpoint_ops maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The connection options every module and the inventory plugin take, defined once.
+"""The connection options as Ansible's argument spec, with their ``SEPM_*`` fallbacks.
 
-Explicit arguments win over the ``SEPM_*`` environment variables, which win over the
-defaults. ``plugins/doc_fragments/connection.py`` documents the same options.
+The options themselves, their variables and checks are in ``connection.py`` (pure Python,
+shared with the plugins that have no argument spec); ``plugins/doc_fragments/connection.py``
+documents them.
 """
 
 from __future__ import annotations
 
-import os
-
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import check_range
-
-# A reply slower than an hour is no reply; a longer timeout only hides an outage (and
-# the socket layer overflows on absurd values such as 1e13).
-TIMEOUT_MAX = 3600
-PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
-
-# option name -> environment variable that fills it when the task does not
-CONNECTION_ENV = {
-    "sepm_host": "SEPM_HOST",
-    "sepm_port": "SEPM_PORT",
-    "sepm_username": "SEPM_USERNAME",
-    "sepm_password": "SEPM_PASSWORD",
-    "sepm_domain": "SEPM_DOMAIN",
-    "sepm_token": "SEPM_TOKEN",
-    "validate_certs": "SEPM_VALIDATE_CERTS",
-    "ca_path": "SEPM_CA_PATH",
-    "timeout": "SEPM_TIMEOUT",
-}
-
-_CONNECTION_OPTIONS = {
-    "sepm_host": {"type": "str", "required": True},
-    "sepm_port": {"type": "int", "default": 8446},
-    "sepm_username": {"type": "str"},
-    "sepm_password": {"type": "str", "no_log": True},
-    "sepm_domain": {"type": "str", "default": ""},
-    "sepm_token": {"type": "str", "no_log": True},
-    "validate_certs": {"type": "bool", "default": True},
-    "ca_path": {"type": "path"},
-    "timeout": {"type": "int", "default": 30},
-}
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import CONNECTION_ENV, CONNECTION_OPTIONS
 
 
 def connection_argument_spec():
     """A fresh copy of the connection options with their environment fallbacks."""
     spec = {}
-    for name, option in _CONNECTION_OPTIONS.items():
+    for name, option in CONNECTION_OPTIONS.items():
         option = dict(option)
         option["fallback"] = (env_fallback, [CONNECTION_ENV[name]])
         spec[name] = option
@@ -66,51 +34,3 @@ def argument_spec(**module_options):
         raise ValueError("module options shadow connection options: %s" % ", ".join(sorted(clash)))
     spec.update(module_options)
     return spec
-
-
-def client_kwargs(params):
-    """SepmClient keyword arguments from validated module (or plugin) options."""
-    return {
-        "host": params.get("sepm_host"),
-        "port": params.get("sepm_port"),
-        "username": params.get("sepm_username"),
-        "password": params.get("sepm_password"),
-        "domain": params.get("sepm_domain"),
-        "token": params.get("sepm_token"),
-        "validate_certs": params.get("validate_certs", True),
-        "ca_path": params.get("ca_path"),
-        "timeout": params.get("timeout"),
-    }
-
-
-def check_connection(params):
-    """The connection options a module or plugin got, checked before any SEPM call.
-
-    A port of 0 or a timeout of 0 is an error, not a default: the user wrote it on
-    purpose, and a silent replacement hides the typo. A ``ca_path`` must be a readable
-    PEM bundle (or a directory of them), so TLS does not fail later with the SSL
-    library's own words.
-    """
-    check_range("sepm_port", params.get("sepm_port"), 1, 65535)
-    check_range("timeout", params.get("timeout"), 1, TIMEOUT_MAX, "seconds")
-    host = params.get("sepm_host")
-    if host is not None and (not str(host).strip() or any(ch.isspace() or ch in "/?#@" for ch in str(host).strip())):
-        raise SepmInputError("sepm_host must be a host name or IP address such as sepm01.example.com, got %r" % host)
-    ca_path = params.get("ca_path")
-    if ca_path and params.get("validate_certs", True):
-        check_ca_path(ca_path)
-
-
-def check_ca_path(ca_path):
-    if os.path.isdir(ca_path):
-        return
-    if not os.path.exists(ca_path):
-        raise SepmInputError("ca_path: no file at %s; give the PEM file of the CA that signed the SEPM certificate" % ca_path)
-    try:
-        with open(ca_path, "rb") as handle:
-            head = handle.read(1024 * 1024)
-    except OSError as exc:
-        raise SepmInputError("ca_path: cannot read %s (%s)" % (ca_path, exc.strerror or exc)) from None
-    if PEM_CERTIFICATE not in head:
-        raise SepmInputError("ca_path: %s is not a PEM CA bundle (no '-----BEGIN CERTIFICATE-----' line); "
-                             "export the SEPM's CA certificate in PEM (Base-64) format" % ca_path)

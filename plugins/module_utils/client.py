@@ -646,8 +646,10 @@ class SepmClient:
     def cancel_command(self, command_id):
         return self.request("POST", _path("command-queue/%s/cancel", command_id), idempotent=True)
 
-    def critical_events(self):
-        return self.request("GET", "events/critical") or {}
+    def critical_events(self, include_acknowledged=False):
+        """``GET events/critical``: the SEPM's notices; without ``include_acknowledged`` only unacknowledged ones."""
+        params = {"includeAcknowledged": "true"} if include_acknowledged else None
+        return self.request("GET", "events/critical", params=params) or {}
 
     def client_version_stats(self):
         """``GET stats/client/version``: how many clients run each version."""

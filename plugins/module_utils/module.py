@@ -10,8 +10,9 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec, check_connection, client_kwargs
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import HAS_REQUESTS, SepmClient, SepmError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import check_connection, client_kwargs
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 
 UNVERIFIED_WARNING = (

@@ -18,8 +18,9 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import CONNECTION_ENV, argument_spec, client_kwargs
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import HAS_REQUESTS, SepmClient, SepmError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import CONNECTION_ENV, client_kwargs
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 
 try:  # ansible-core before 2.19 applies module_defaults only when an action runs a module

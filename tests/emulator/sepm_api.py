@@ -463,10 +463,21 @@ def client_versions(emu, _req):
     return Reply(body={"clientVersionList": listed, "lastUpdated": emu.clock.now_ms()})
 
 
-def critical_events(emu, _req):
-    events = list(emu.critical_events)
+def critical_events(emu, req):
+    # Without includeAcknowledged=true the SEPM lists only the notices nobody acknowledged yet.
+    include_acknowledged = (req.arg("includeAcknowledged") or "").lower() == "true"
+    unacknowledged = [event for event in emu.critical_events if not event["acknowledged"]]
+    events = list(emu.critical_events) if include_acknowledged else unacknowledged
     return Reply(body={"criticalEventsInfoList": events, "lastUpdated": emu.clock.now_ms(),
-                       "totalUnacknowledgedMessages": len(events)})
+                       "totalUnacknowledgedMessages": len(unacknowledged)})
+
+
+def acknowledge_event(emu, req):
+    event = next((event for event in emu.critical_events if event["eventId"] == req.params["eventID"]), None)
+    if event is None:
+        raise ApiError(404, "The requested resource was not found.")
+    event["acknowledged"] = 1
+    return Reply(200)
 
 
 ROUTES = [
@@ -498,6 +509,7 @@ ROUTES = [
     Route("POST", "command-queue/{command_id}/cancel", cancel_command),
     Route("GET", "stats/client/version", client_versions),
     Route("GET", "events/critical", critical_events),
+    Route("POST", "events/acknowledge/{eventID}", acknowledge_event),
 ]
 
 

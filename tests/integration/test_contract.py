@@ -268,6 +268,20 @@ def test_client_versions_and_critical_events(api):
                if e["subject"] == "New software package available")
 
 
+def test_acknowledged_critical_events_are_listed_only_on_request(api):
+    listed = api.ok("GET", "events/critical")["criticalEventsInfoList"]
+    first = listed[0]["eventId"]
+    check(api.call("POST", f"events/acknowledge/{first}"), "POST", "events/acknowledge/{eventID}")
+    unacknowledged = check(api.get("events/critical"), "GET", "events/critical")
+    assert first not in [e["eventId"] for e in unacknowledged["criticalEventsInfoList"]]
+    assert unacknowledged["totalUnacknowledgedMessages"] == len(listed) - 1
+    everything = check(api.get("events/critical", params={"includeAcknowledged": "true"}), "GET", "events/critical")
+    assert [e["eventId"] for e in everything["criticalEventsInfoList"]] == [e["eventId"] for e in listed]
+    assert everything["criticalEventsInfoList"][0]["acknowledged"] == 1
+    assert everything["totalUnacknowledgedMessages"] == len(listed) - 1
+    assert api.call("POST", "events/acknowledge/" + "0" * 32).status_code == 404
+
+
 def test_error_envelopes(api):
     assert_envelope(api.get("groups/" + "0" * 32), 410)
     assert_envelope(api.call("GET", "computers", headers={"Authorization": "Bearer nope"}), 401)

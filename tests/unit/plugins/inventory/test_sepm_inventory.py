@@ -40,7 +40,7 @@ def _install_collection_finder():
 _install_collection_finder()
 
 # pylint: disable=wrong-import-position
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import CONNECTION_ENV  # noqa: E402
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import CONNECTION_ENV  # noqa: E402
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmClient  # noqa: E402
 from ansible_collections.endpoint_ops.sepm.plugins.inventory import sepm as plugin_module  # noqa: E402
 from ansible_collections.endpoint_ops.sepm.tests.unit.plugins.module_utils.fake_sepm import (  # noqa: E402

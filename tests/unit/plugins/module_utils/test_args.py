@@ -9,13 +9,9 @@ from __future__ import annotations
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import (
-    CONNECTION_ENV,
-    argument_spec,
-    client_kwargs,
-    connection_argument_spec,
-)
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec, connection_argument_spec
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmClient
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import CONNECTION_ENV, client_kwargs
 from ansible_collections.endpoint_ops.sepm.tests.unit.plugins.module_utils.fake_sepm import FakeSession
 
 CONNECTION_OPTIONS = sorted(CONNECTION_ENV)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import check_connection
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import check_connection
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import path_key
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import (
