@@ -324,6 +324,17 @@ def test_patch_info_reports_downloaded_patch_and_versions(runner, clean_emulator
     assert again["newest_patch"] == "14.3.10148.9200"
 
 
+def test_an_acknowledged_patch_notice_still_counts(runner, api):
+    events = api.ok("GET", "events/critical")["criticalEventsInfoList"]
+    for event in events:
+        if event["subject"] == "New software package available":
+            api.ok("POST", "events/acknowledge/%s" % event["eventId"])
+    assert not [event for event in api.ok("GET", "events/critical")["criticalEventsInfoList"]
+                if event["subject"] == "New software package available"], "the SEPM hides acknowledged notices by default"
+    result = runner.run(task("patch_info", "{}")).result("step")
+    assert result["newest_patch"] == api.emulator.state()["patch_version"], "a notice someone acknowledged is still a download"
+
+
 def test_group_info_tree_with_policies(runner, clean_emulator):
     run = runner.run(task("group_info", "{mode: tree}"))
     assert run.returncode == 0, run.output
