@@ -35,11 +35,12 @@ offline or held back at their batch, and the time a run takes to start in a wind
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import os
 import statistics
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import split_batches
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import iter_batches
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import next_open, occurrences, parse_windows, time_left
 
 __all__ = ["CASES", "DEFAULT_SHARE", "durations_from_log", "durations_from_reports", "spread", "forecast_run",
@@ -188,17 +189,16 @@ def _step_need(batch, cutoff, host_budget, first, per_host):
 
 
 def _place_run(batches, schedule, moment, durations, options):
-    """One run from ``moment``: its batches in order inside one open period, until one does not fit.
+    """One run from ``moment``: its batches (an iterable) in order inside one open period, until one does not fit.
 
-    Returns the placed batches and the hosts left for the next run (a batch that did not fit,
-    the rest of a package batch and every later batch).
+    Returns the batches placed; a package batch may be placed in part. The next run takes the rest.
     """
     cutoff = float(options["cutoff"])
     host_budget = float(options["install_timeout"] + options["restart_timeout"])
     first, pace, per_host = durations["first"], durations["pace"], durations["package_host"]
     period = schedule.period(moment)
     placed, previous = [], None
-    for position, batch in enumerate(batches):
+    for batch in batches:
         if batch["method"] == "package":
             previous, done, starts = None, 0, moment
             need = max(host_budget, per_host)
@@ -208,7 +208,7 @@ def _place_run(batches, schedule, moment, durations, options):
             if done:
                 placed.append(dict(batch, hosts=batch["hosts"][:done], starts=starts, restarts=starts, finishes=moment))
             if done < len(batch["hosts"]):
-                return placed, [dict(batch, hosts=batch["hosts"][done:])] + batches[position + 1:]
+                break
             continue
         if previous is not None:
             # Pre-staged while the batch before restarts (when the cutoff fits then): it ends one pace after it ...
@@ -221,21 +221,24 @@ def _place_run(batches, schedule, moment, durations, options):
                 moment = previous["finishes"]
                 continue
         if not schedule.fits(moment, max(cutoff, first), period):
-            return placed, batches[position:]
+            break
         previous = dict(batch, starts=moment, restarts=moment, finishes=moment + datetime.timedelta(seconds=first))
         placed.append(previous)
         moment = previous["finishes"]
-    return placed, []
+    return placed
 
 
 def plan_next_run(left, options, clusters, cluster_room, run):
-    """The batches the next run plans for the hosts left: liveupdate first, then package, each by its serial."""
-    batches = []
+    """The batches the next run plans for the hosts of ``left`` (batches), liveupdate first, then package, each by its serial.
+
+    A generator: a run that fits only a few batches in its window does not pay for splitting the rest.
+    """
+    number = 0
     for method, serial in (("liveupdate", options["serial"]), ("package", options.get("package_serial") or options["serial"])):
         queue = [(name, clusters.get(name)) for batch in left if batch["method"] == method for name in batch["hosts"]]
-        for hosts in split_batches(queue, serial, cluster_room) if queue else []:
-            batches.append({"label": "%d.%d" % (run, len(batches) + 1), "method": method, "hosts": hosts})
-    return batches
+        for hosts in iter_batches(queue, serial, cluster_room) if queue else ():
+            number += 1
+            yield {"label": "%d.%d" % (run, number), "method": method, "hosts": hosts}
 
 
 def _simulate(batches, schedule, start, durations, options, clusters, cluster_room, run, continuing):
@@ -245,23 +248,31 @@ def _simulate(batches, schedule, start, durations, options, clusters, cluster_ro
     """
     cutoff = float(options["cutoff"])
     host_budget = float(options["install_timeout"] + options["restart_timeout"])
-    placed, moment, pending = [], start, list(batches)
-    while pending:
+    placed, moment = [], start
+    left = [{"method": batch["method"], "hosts": batch["hosts"]} for batch in batches]
+    pending = iter(batches)
+    while True:
+        head = next(pending, None)
+        if head is None:
+            break
         # A run spends its lead (planning) before its first batch, inside the window it starts in.
         lead = 0.0 if continuing and not placed else durations["lead"]
-        need = _step_need(pending[0], cutoff, host_budget, durations["first"], durations["package_host"]) + lead
+        need = _step_need(head, cutoff, host_budget, durations["first"], durations["package_host"]) + lead
         at = moment if schedule.fits(moment, need) else schedule.earliest(moment, need)
         if at is None:
-            placed.extend(dict(batch, starts=None, restarts=None, finishes=None) for batch in pending)
+            placed.extend(dict(batch, starts=None, restarts=None, finishes=None) for batch in itertools.chain([head], pending))
             break
         schedule.period(at)
-        done, left = _place_run(pending, schedule, at + datetime.timedelta(seconds=lead), durations, options)
+        done = _place_run(itertools.chain([head], pending), schedule, at + datetime.timedelta(seconds=lead), durations, options)
         for batch in done:
             batch["window"] = schedule.period(batch["starts"])
         placed.extend(done)
+        taken = {name for batch in done for name in batch["hosts"]}
+        left = [{"method": batch["method"], "hosts": [name for name in batch["hosts"] if name not in taken]} for batch in left]
+        left = [batch for batch in left if batch["hosts"]]
         moment = schedule.room_at(at)[1]
         run += 1
-        pending = plan_next_run(left, options, clusters, cluster_room, run) if left else []
+        pending = plan_next_run(left, options, clusters, cluster_room, run)
     return placed
 
 

@@ -37,7 +37,7 @@ import re
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import is_below, release_of
 
-__all__ = ["Plan", "batch_sizes", "classify", "plan_rollout", "split_batches", "OFFLINE_CHOICES"]
+__all__ = ["Plan", "batch_sizes", "classify", "plan_rollout", "split_batches", "iter_batches", "OFFLINE_CHOICES"]
 
 OFFLINE_CHOICES = ("skip", "wait")
 _PERCENT = re.compile(r"^\s*(\d+)\s*%\s*$")
@@ -202,19 +202,26 @@ def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), 
 
 def split_batches(queue, serial, cluster_room):
     """Batches of ``queue`` (``(name, cluster)`` pairs in order) by ``serial``, at most ``cluster_room[c]`` of cluster c each."""
+    return list(iter_batches(queue, serial, cluster_room))
+
+
+def iter_batches(queue, serial, cluster_room):
+    """``split_batches`` one batch at a time, for a caller that may need only the first few."""
     batch_sizes(serial, len(queue))  # validates serial, even when nothing is left to batch
     nominal = _nominal_sizes(serial, len(queue))
-    batches = []
+    queue = list(queue)
     while queue:
         size = min(next(nominal), len(queue))
         batch, waiting, per_cluster = [], [], {}
-        for name, cluster in queue:
-            if len(batch) < size and (cluster is None or per_cluster.get(cluster, 0) < cluster_room.get(cluster, 1)):
+        for index, (name, cluster) in enumerate(queue):
+            if len(batch) == size:
+                waiting.extend(queue[index:])  # full: the rest keep their places
+                break
+            if cluster is None or per_cluster.get(cluster, 0) < cluster_room.get(cluster, 1):
                 batch.append(name)
                 if cluster is not None:
                     per_cluster[cluster] = per_cluster.get(cluster, 0) + 1
             else:
                 waiting.append((name, cluster))
-        batches.append(batch)
+        yield batch
         queue = waiting
-    return batches

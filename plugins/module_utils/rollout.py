@@ -1036,7 +1036,7 @@ def forecast_state(state, now, after=None, replan=False):
     if replan:
         # The next run plans its own batches, from the serial's start.
         run = 2
-        batches = plan_next_run(batches, options, state["clusters"], state.get("cluster_room") or {}, run)
+        batches = list(plan_next_run(batches, options, state["clusters"], state.get("cluster_room") or {}, run))
     return forecast_run(batches, options["windows"], now, samples, options, state["clusters"], state.get("cluster_room") or {},
                         {name: computer.get("home") for name, computer in state["computers"].items()}, run=run,
                         continuing=after is not None and not replan)
