@@ -731,13 +731,14 @@ class Engine:
         self.state["totals"] = rules.totals(self.results)
         stop = self.state.get("stop")
         self.state["run_failed"] = bool(stop) and stop["state"] == "skipped"
-        if not self.state["run_failed"]:
+        # Only a batch that ran moves the forecast: a stopped run's later batches and check mode's previews keep it.
+        if announce and not self.check_mode and not self.state["run_failed"]:
             window_stop = bool(stop)
             forecast = forecast_state(self.state, self.clock.now(), after=entry["batch"], replan=window_stop)
             if window_stop:
                 forecast["line"] = stop_line(forecast, self.options["windows"])
             self.state["forecast"] = forecast
-            if announce and forecast["computers"]:
+            if forecast["computers"]:
                 self._say("%s: %s" % ("stopped at the window's close" if window_stop else "after batch %s" % entry["batch"],
                                       forecast["line"]))
         return entry
