@@ -208,10 +208,11 @@ def split_batches(queue, serial, cluster_room):
 def iter_batches(queue, serial, cluster_room):
     """``split_batches`` one batch at a time, for a caller that may need only the first few."""
     batch_sizes(serial, len(queue))  # validates serial, even when nothing is left to batch
-    nominal = _nominal_sizes(serial, len(queue))
     queue = list(queue)
-    while queue:
-        size = min(next(nominal), len(queue))
+    for nominal in _nominal_sizes(serial, len(queue)):
+        if not queue:
+            return
+        size = min(nominal, len(queue))
         batch, waiting, per_cluster = [], [], {}
         for index, (name, cluster) in enumerate(queue):
             if len(batch) == size:
