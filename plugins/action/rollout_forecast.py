@@ -17,14 +17,10 @@ class ActionModule(PlanAction):
     OPTIONS = FORECAST_OPTIONS
 
     def work(self, params, client, task_vars):
-        starts = {}
-
-        def check_start(checked):
-            if checked["start"]:
-                starts["at"] = as_datetime(checked["start"], checked["variable_prefix"] + "start")
-
-        state, _lines = self.plan(params, client, task_vars, check=check_start)
-        forecast = forecast_state(state, starts["at"]) if starts else state["forecast"]
+        # Checked before the plan reads the SEPM.
+        start = as_datetime(params["start"], params["variable_prefix"] + "start") if params["start"] else None
+        state, _lines = self.plan(params, client, task_vars)
+        forecast = forecast_state(state, start) if start else state["forecast"]
         windows = state["options"]["windows"]
         return {"changed": False, "forecast": forecast, "line": forecast["line"], "basis": forecast["basis"],
                 "lines": forecast_lines(forecast, windows)}

@@ -38,8 +38,8 @@ class ActionModule(SepmAction):
             raise SepmInputError("targets pattern %r matches no inventory host" % pattern)
         return hosts
 
-    def plan(self, params, client, task_vars, check=None):
-        """The run's state and plan lines; ``check`` validates more options before anything is read."""
+    def plan(self, params, client, task_vars):
+        """The run's state and plan lines."""
         prefix = params["variable_prefix"]
         if not params["targets"] and not params["groups"]:
             raise SepmInputError("name the targets with %stargets (an inventory pattern) or %sgroups (SEPM group paths)" % (prefix, prefix))
@@ -47,8 +47,6 @@ class ActionModule(SepmAction):
         options["staging_name"] = options.pop("staging_group")
         # Checked before the inventory and the SEPM are read.
         check_options(dict(options), prefix)
-        if check is not None:
-            check(params)
         reports, unreadable = load_reports(params["report_dir"])
         for path in unreadable:
             display.warning("%s is not a rollout report (JSON with its batches): the forecast leaves it out" % path)

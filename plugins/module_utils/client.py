@@ -646,8 +646,12 @@ class SepmClient:
     def cancel_command(self, command_id):
         return self.request("POST", _path("command-queue/%s/cancel", command_id), idempotent=True)
 
-    def critical_events(self, include_acknowledged=False):
-        """``GET events/critical``: the SEPM's notices; without ``include_acknowledged`` only unacknowledged ones."""
+    def critical_events(self, include_acknowledged=True):
+        """``GET events/critical``: the SEPM's notices, acknowledged ones too unless ``include_acknowledged`` is false.
+
+        The SEPM leaves acknowledged notices out unless asked; a "New software package available"
+        notice someone acknowledged in the console is still a download, so callers want them all.
+        """
         params = {"includeAcknowledged": "true"} if include_acknowledged else None
         return self.request("GET", "events/critical", params=params) or {}
 

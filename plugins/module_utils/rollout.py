@@ -860,7 +860,7 @@ def check_options(options, prefix=""):
 
 def newest_patch(client, sepm_release):
     """The newest Windows client patch of the SEPM's own release that its critical events announce."""
-    for package in packages_from_events(client.critical_events(include_acknowledged=True)):
+    for package in packages_from_events(client.critical_events()):
         if package["platform"] == "windows" and package["is_patch"] and package["version"] and package["release"] == sepm_release:
             return package["version"]
     return None

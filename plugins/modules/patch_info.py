@@ -113,7 +113,7 @@ def read_patches(module):
     client = module.client
     sepm_version = (client.version() or {}).get("version")
     sepm_release = release_of(sepm_version)
-    packages = packages_from_events(client.critical_events(include_acknowledged=True))
+    packages = packages_from_events(client.critical_events())
     patches = [p for p in packages if p["platform"] == "windows" and p["is_patch"] and p["version"]
                and p["release"] == sepm_release]
     downloading = any(p["platform"] == "windows" and p["is_patch"] for p in packages)
