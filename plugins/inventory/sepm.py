@@ -110,6 +110,9 @@ options:
         domain the SEPM reports is a DNS name), V(ip_address) is the first IP address, V(hardware_key) and V(id) are the
         SEPM identifiers.
       - When every entry is empty or taken the host is named C(<first value>_<start of the SEPM id>).
+      - A value holding template text (C({{), C({%) or C({#)) is never a host name, since ansible-core before 2.19
+        would render it in a play; the next entry names that host, else C(sepm_<start of the SEPM id>), with a warning.
+        The value itself stays in the host's variables, where it is never rendered.
     type: list
     elements: str
     choices: [computer_name, fqdn, ip_address, hardware_key, id]
@@ -269,6 +272,8 @@ DUPLICATES_SHOWN = 10
 # Filters whose answer is not a function of their input: an expression using one is evaluated for every host.
 CHANCE_FILTERS = ("random", "shuffle", "password_hash")
 _WILDCARDS = re.compile(r"[*?\[]")
+# Jinja's default block, variable and comment starts, which every supported ansible-core uses.
+TEMPLATE_STARTS = ("{{", "{%", "{#")
 
 
 def unsafe(value):
@@ -421,20 +426,29 @@ def assign_host_names(hosts, precedence):
     Names compare without case. Of the hosts that want the same name, the one that checked in
     last keeps it; the others take their next precedence entry that is free, else
     ``<first value>_<start of its id>``. A host's first choice is never taken by another host's
-    fallback. Returns ``(names, renamed)`` where ``renamed`` is ``[(wanted, given)]``.
+    fallback. A value holding template text is never a name (see ``holds_template``): the next
+    entry names that host, else ``sepm_<start of its id>``. Returns ``(names, renamed, refused)``:
+    ``renamed`` is ``[(wanted, given)]`` for contested names, ``refused`` the same for names
+    that held template text.
     """
     sources = [HOSTNAME_SOURCES[source] for source in precedence]
     candidates = []
-    for variables in hosts:
+    refused_of = {}
+    for index, variables in enumerate(hosts):
         values = []
         for source in sources:
             value = source(variables)
-            if value is not None and str(value).strip():
-                values.append(str(value).strip())
+            if value is None or not str(value).strip():
+                continue
+            if holds_template(str(value)):
+                refused_of.setdefault(index, str(value).strip())
+                continue
+            values.append(str(value).strip())
         candidates.append(values)
     firsts = {}
     for index, values in enumerate(candidates):
-        if values:
+        # a host whose first choice held template text has only fallbacks left
+        if values and index not in refused_of:
             key = values[0].lower()
             holder = firsts.setdefault(key, index)
             if holder != index and _rank(hosts[index]) < _rank(hosts[holder]):
@@ -443,20 +457,37 @@ def assign_host_names(hosts, precedence):
     names = []
     renamed = []
     for index, values in enumerate(candidates):
-        if values and firsts[values[0].lower()] == index:
+        if values and index not in refused_of and firsts[values[0].lower()] == index:
             names.append(values[0])
             continue
-        name = None
-        for value in values[1:]:
-            if value.lower() not in taken:
-                name = value
-                break
+        fallbacks = values if index in refused_of else values[1:]
+        name = next((value for value in fallbacks if value.lower() not in taken), None)
         if name is None:
             name = _suffixed(values[0] if values else "sepm", str(hosts[index].get("sepm_id") or index), taken)
         taken.add(name.lower())
         names.append(name)
-        renamed.append((values[0] if values else None, name))
-    return names, renamed
+        if index not in refused_of:
+            renamed.append((values[0] if values else None, name))
+    refused = [(wanted, names[index]) for index, wanted in refused_of.items()]
+    return names, renamed, refused
+
+
+def holds_template(text):
+    """Whether a SEPM value would be template text if it were a host name.
+
+    Before ansible-core 2.19 a play renders ``inventory_hostname`` like any string, so a
+    computer named ``{{ lookup('pipe', ...) }}`` would run that lookup. Marking names unsafe
+    instead would make ``ansible-inventory --list`` print every name of a group's ``hosts`` as
+    ``{"__ansible_unsafe": ...}``, which AWX's inventory sync cannot read.
+    """
+    return any(start in text for start in TEMPLATE_STARTS)
+
+
+def shown_renames(pairs):
+    """``wanted -> given`` for the first few pairs, and how many more there are."""
+    shown = ", ".join("%s -> %s" % (wanted, given) for wanted, given in pairs[:DUPLICATES_SHOWN])
+    more = " and %d more" % (len(pairs) - DUPLICATES_SHOWN) if len(pairs) > DUPLICATES_SHOWN else ""
+    return shown + more
 
 
 def _rank(variables):
@@ -719,20 +750,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         var_names = host_var_names(self.get_option("extra_host_vars"))
         selected, groups_ok = self.select(rows, check_in=constructed or "sepm_last_check_in" in var_names)
         group_of = self.add_group_tree(list(groups) + [v["sepm_group"] for v in selected if v["sepm_group"]], groups_ok)
-        names, renamed = assign_host_names(selected, self.get_option("hostnames"))
+        names, renamed, refused = assign_host_names(selected, self.get_option("hostnames"))
         if renamed:
-            shown = ", ".join("%s -> %s" % (wanted, given) for wanted, given in renamed[:DUPLICATES_SHOWN])
-            more = " and %d more" % (len(renamed) - DUPLICATES_SHOWN) if len(renamed) > DUPLICATES_SHOWN else ""
-            self.display.warning("SEPM inventory: %d computer(s) wanted a host name another computer has; renamed: %s%s" % (
-                len(renamed), shown, more))
+            self.display.warning("SEPM inventory: %d computer(s) wanted a host name another computer has; renamed: %s" % (
+                len(renamed), shown_renames(renamed)))
+        if refused:
+            self.display.warning("SEPM inventory: %d computer(s) have template text ({{, {%% or {#) in every name "
+                                 "hostnames could give them, which is never a host name; named instead: %s" % (
+                                     len(refused), shown_renames(refused)))
 
         if constructed:
             self._plan_construction(compose, composed_groups, keyed_groups)
         inventory = self.inventory
         for name, variables in zip(names, selected):
             group = group_of.get(variables["sepm_group"]) if variables["sepm_group"] else None
-            # The name is SEPM data too: unsafe, so inventory_hostname never renders as a template.
-            host = inventory.add_host(unsafe(name), group=group)
+            # A plain string: assign_host_names gave no name that holds template text.
+            host = inventory.add_host(name, group=group)
             for var_name in var_names:
                 inventory.set_variable(host, var_name, unsafe(variables[var_name]))
             if constructed:

@@ -44,6 +44,18 @@ def ansible_bin(name):
     return str(candidate) if candidate.exists() else (shutil.which(name) or name)
 
 
+def ansible_bins_of_each_core(name):
+    """``(id, path)`` of an ansible command for the newest core, then for each older core's venv.
+
+    scripts/test.sh names those venvs in SEPM_OLDER_CORE_VENVS (`make test` builds .venv-core2.15),
+    for what each core does its own way: action groups, inventory output, templating.
+    """
+    found = [("newest-core", ansible_bin(name))]
+    for venv in os.environ.get("SEPM_OLDER_CORE_VENVS", "").split():
+        found.append((Path(venv).name, str(Path(venv) / "bin" / name)))
+    return found
+
+
 @dataclass
 class PlaybookRun:
     returncode: int

@@ -7,10 +7,11 @@ import json
 import os
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from tests.integration.ansible_runner import ansible_bin, collections_root
+from tests.integration.ansible_runner import ansible_bin, ansible_bins_of_each_core, collections_root
 
 INVENTORY = r"""
 plugin: endpoint_ops.sepm.sepm
@@ -40,7 +41,7 @@ def collections_fixture():
     return collections_root()
 
 
-def run_inventory(emulator, collections, workdir, *args, text=INVENTORY, **env_overrides):
+def run_inventory(emulator, collections, workdir, *args, text=INVENTORY, binary=None, **env_overrides):
     path = workdir / "fleet.sepm.yml"
     path.write_text(text, encoding="utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SEPM_", "ANSIBLE_"))}
@@ -54,7 +55,7 @@ def run_inventory(emulator, collections, workdir, *args, text=INVENTORY, **env_o
         "SEPM_CA_PATH": str(emulator.ca_path),
     })
     env.update(env_overrides)
-    return subprocess.run([ansible_bin("ansible-inventory"), "-i", str(path), *args], cwd=workdir, env=env,
+    return subprocess.run([binary or ansible_bin("ansible-inventory"), "-i", str(path), *args], cwd=workdir, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -217,40 +218,116 @@ def poison_cached_computer(cache_dir, name, template):
     cache_file.write_text(json.dumps(stored), encoding="utf-8")
 
 
-def test_template_text_from_the_sepm_stays_text(clean_emulator, collections, tmp_path, free_port):
-    """A computer whose SEPM fields hold a lookup: a play shows the braces and the lookup never runs.
+def each_core(name):
+    return [pytest.param(path, id=core) for core, path in ansible_bins_of_each_core(name)]
 
-    The cold load fills the cache from the emulator; the cached answer is then given template
-    text in every text field (the emulator cannot rename a computer) and read with the SEPM down.
-    """
-    marker = tmp_path / "pwned"
-    template = "{{ lookup('pipe', 'touch %s') }}" % marker
-    text = INVENTORY.replace("compose:\n", "compose:\n  deployment_note: sepm_deployment_message\n", 1) + (
-        "cache: true\ncache_plugin: ansible.builtin.jsonfile\ncache_connection: %s\ncache_timeout: 3600\n" % (tmp_path / "cache"))
-    cold = run_inventory(clean_emulator, collections, tmp_path, "--graph", text=text)
-    assert cold.returncode == 0, cold.stderr
-    poison_cached_computer(tmp_path / "cache", "SQL-01-N1", template)
 
-    playbook = tmp_path / "show.yml"
-    playbook.write_text(PLAYBOOK, encoding="utf-8")
+def offline_env(collections, free_port, **extra):
+    """The environment of a run that reads only the cache: the SEPM's port is closed."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SEPM_", "ANSIBLE_"))}
     env.update({"ANSIBLE_COLLECTIONS_PATH": str(collections), "ANSIBLE_NOCOLOR": "1", "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1",
                 "SEPM_HOST": "127.0.0.1", "SEPM_PORT": str(free_port), "SEPM_USERNAME": "admin", "SEPM_PASSWORD": "unused",
-                "ANSIBLE_CONNECTION": "local", "ANSIBLE_PYTHON_INTERPRETER": "auto_silent"})
-    play = subprocess.run([ansible_bin("ansible-playbook"), "-i", str(tmp_path / "fleet.sepm.yml"), "--limit", "PWN*",
-                           str(playbook)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+                "ANSIBLE_CONNECTION": "local", "ANSIBLE_PYTHON_INTERPRETER": "auto_silent"}, **extra)
+    return env
+
+
+def poisoned_source(emulator, collections, tmp_path, template, binary):
+    """A cached inventory source whose computer SQL-01-N1 has template text in every text field."""
+    text = INVENTORY.replace("compose:\n", "compose:\n  deployment_note: sepm_deployment_message\n", 1) + (
+        "cache: true\ncache_plugin: ansible.builtin.jsonfile\ncache_connection: %s\ncache_timeout: 3600\n" % (tmp_path / "cache"))
+    cold = run_inventory(emulator, collections, tmp_path, "--graph", text=text, binary=binary)
+    assert cold.returncode == 0, cold.stderr
+    poison_cached_computer(tmp_path / "cache", "SQL-01-N1", template)
+    return text
+
+
+@pytest.mark.parametrize("ansible_inventory", each_core("ansible-inventory"))
+def test_template_text_from_the_sepm_stays_text(clean_emulator, collections, tmp_path, free_port, ansible_inventory):
+    """A computer whose SEPM fields hold a lookup: a play shows the braces and the lookup never runs, on every core.
+
+    The cold load fills the cache from the emulator; the cached answer is then given template
+    text in every text field (the emulator cannot rename a computer) and read with the SEPM down.
+    Its name is no host name: it is named by its SEPM id.
+    """
+    marker = tmp_path / "pwned"
+    template = "{{ lookup('pipe', 'touch %s') }}" % marker
+    text = poisoned_source(clean_emulator, collections, tmp_path, template, ansible_inventory)
+
+    playbook = tmp_path / "show.yml"
+    playbook.write_text(PLAYBOOK, encoding="utf-8")
+    play = subprocess.run([str(Path(ansible_inventory).parent / "ansible-playbook"), "-i", str(tmp_path / "fleet.sepm.yml"),
+                           "--limit", "sepm_*", str(playbook)], cwd=tmp_path, env=offline_env(collections, free_port),
+                          capture_output=True, text=True, timeout=300, check=False)
     assert play.returncode == 0, play.stdout + play.stderr
     assert not marker.exists(), "the lookup in the SEPM data ran"
     values = [line for line in play.stdout.splitlines() if "VALUE " in line]
     assert len(values) == 6, play.stdout
-    for line in values:
+    assert re.search(r"VALUE sepm_[0-9a-f]{8}\b", values[0]), values[0]
+    for line in values[1:]:
         assert "lookup('pipe'" in line, line
-    assert "PWN-{{ lookup('pipe'" in values[0] and "My Company\\\\{{ lookup('pipe'" in values[3], values
+    assert "PWN-{{ lookup('pipe'" in values[1] and "My Company\\\\{{ lookup('pipe'" in values[3], values
     assert "ok=2" in play.stdout
+    assert "template text" in " ".join(play.stdout.split() + play.stderr.split())
 
-    listed = run_inventory(clean_emulator, collections, tmp_path, "--list", text=text, SEPM_PORT=str(free_port))
+    listed = run_inventory(clean_emulator, collections, tmp_path, "--list", text=text, binary=ansible_inventory,
+                           SEPM_PORT=str(free_port))
     assert listed.returncode == 0, listed.stderr
-    (name,) = [host for host in plain(listed.stdout)["_meta"]["hostvars"] if host.startswith("PWN-")]
-    host_vars = plain(listed.stdout)["_meta"]["hostvars"][name]
+    (host_vars,) = [values for values in plain(listed.stdout)["_meta"]["hostvars"].values()
+                    if values["sepm_name"].startswith("PWN-")]
     assert host_vars["sepm_os_name"] == template and host_vars["deployment_note"] == template
     assert not marker.exists()
+
+
+AWX_JOB = """
+- name: What an AWX job sees of the synced inventory
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Print the variables the sync stored
+      ansible.builtin.debug:
+        msg: "VALUE {{ inventory_hostname }}|{{ sepm_name }}|{{ sepm_group | regex_replace('[^A-Za-z ]', '/') }}|{{ sepm_online }}"
+"""
+
+
+@pytest.mark.parametrize("ansible_inventory", each_core("ansible-inventory"))
+def test_awx_inventory_sync_reads_every_host_and_jobs_get_the_text(clean_emulator, collections, tmp_path, free_port,
+                                                                   ansible_inventory):
+    """What AWX does with an inventory source, on every core: sync, store, then hand it to a job.
+
+    The sync runs ``ansible-inventory --list --export`` and reads its JSON with a plain JSON
+    parser: every host a group lists must be a name (a string) with its variables in
+    ``_meta.hostvars``. A job gets the stored JSON from a script inventory, where a value
+    written as ``{"__ansible_unsafe": ...}`` becomes text again and is never rendered.
+    """
+    marker = tmp_path / "pwned"
+    template = "{{ lookup('pipe', 'touch %s') }}" % marker
+    text = poisoned_source(clean_emulator, collections, tmp_path, template, ansible_inventory)
+    synced = run_inventory(clean_emulator, collections, tmp_path, "--list", "--export", text=text, binary=ansible_inventory,
+                           SEPM_PORT=str(free_port), ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
+    assert synced.returncode == 0, synced.stderr
+    stored = json.loads(synced.stdout)
+    host_vars = stored["_meta"]["hostvars"]
+    assert len(host_vars) == 200
+    for group, content in stored.items():
+        if group == "_meta":
+            continue
+        for name in content.get("hosts", []) + content.get("children", []):
+            assert isinstance(name, str), (group, name)
+        assert set(content.get("hosts", ())) <= set(host_vars), group
+    assert sorted(stored["my_company_servers"]["children"]) == ["my_company_servers_file", "my_company_servers_sql",
+                                                                "my_company_servers_web"]
+    (poisoned,) = [name for name in host_vars if re.fullmatch(r"sepm_[0-9a-f]{8}", name)]
+
+    script = tmp_path / "awx_inventory.sh"
+    script.write_text("#!/bin/sh\ncat '%s'\n" % (tmp_path / "stored.json"), encoding="utf-8")
+    script.chmod(0o755)
+    (tmp_path / "stored.json").write_text(synced.stdout, encoding="utf-8")
+    (tmp_path / "job.yml").write_text(AWX_JOB, encoding="utf-8")
+    job = subprocess.run([str(Path(ansible_inventory).parent / "ansible-playbook"), "-i", str(script),
+                          "--limit", "SQL-01-N2:%s" % poisoned, str(tmp_path / "job.yml")], cwd=tmp_path,
+                         env=offline_env(collections, free_port), capture_output=True, text=True, timeout=300, check=False)
+    assert job.returncode == 0, job.stdout + job.stderr
+    values = sorted(line.split("VALUE ", 1)[1].rstrip('"') for line in job.stdout.splitlines() if "VALUE " in line)
+    assert values[0] == "SQL-01-N2|SQL-01-N2|My Company/Servers/SQL|True", values
+    assert values[1].startswith("%s|PWN-%s|My Company/" % (poisoned, template)), values
+    assert not marker.exists(), "the lookup in the SEPM data ran"

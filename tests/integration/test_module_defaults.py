@@ -10,14 +10,11 @@ meta/runtime.yml are read by each core's own code.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.integration.ansible_runner import PlaybookRunner
+from tests.integration.ansible_runner import PlaybookRunner, ansible_bins_of_each_core
 
 PLAYBOOK = """
 - name: Connection set once for the whole play
@@ -51,14 +48,7 @@ PLAYBOOK = """
 """
 
 
-def ansible_playbooks():
-    found = [pytest.param(str(Path(sys.executable).parent / "ansible-playbook"), id="newest-core")]
-    for venv in os.environ.get("SEPM_OLDER_CORE_VENVS", "").split():
-        found.append(pytest.param(str(Path(venv) / "bin" / "ansible-playbook"), id=Path(venv).name))
-    return found
-
-
-@pytest.mark.parametrize("ansible_playbook", ansible_playbooks())
+@pytest.mark.parametrize("ansible_playbook", [pytest.param(path, id=core) for core, path in ansible_bins_of_each_core("ansible-playbook")])
 def test_module_defaults_for_the_action_group_carry_the_connection(emulator, tmp_path, ansible_playbook):
     runner = PlaybookRunner(emulator, tmp_path)
     text = PLAYBOOK.format(host=emulator.host, port=emulator.port, username=emulator.username,

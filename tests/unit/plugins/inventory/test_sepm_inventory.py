@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import sys
 
 import pytest
@@ -293,11 +294,13 @@ def test_sepm_values_are_never_rendered(loader, tmp_path, monkeypatch):
               "keyed_groups": [{"key": "sepm_operating_system", "prefix": "os"}]}
     inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(computers, groups=GROUP_PATHS + ("My Company\\{{ 6 * 7 }}",)),
                              config)
-    (name,) = [host for host in inventory.hosts if "{{" in host]
-    assert name == "SQL-{{ 6 * 7 }}"
+    # every name hostnames could give it holds template text: it is named by its SEPM id
+    assert not [host for host in inventory.hosts if "{" in host]
+    (name,) = [host for host in inventory.hosts if inventory.get_host(host).get_vars()["sepm_name"] == "SQL-{{ 6 * 7 }}"]
+    assert re.fullmatch(r"sepm_[0-9a-f]{8}", name)
     host = inventory.get_host(name)
     variables = dict(host.get_vars())
-    for var_name in ("inventory_hostname", "sepm_name", "sepm_os_name", "sepm_operating_system", "sepm_deployment_message",
+    for var_name in ("sepm_name", "sepm_os_name", "sepm_operating_system", "sepm_deployment_message",
                      "sepm_agent_version", "sepm_reboot_reason", "sepm_group", "composed", "composed_from_hidden"):
         shown = render(loader, "{{ %s }}" % var_name, variables)
         assert "{" in shown and "42" not in shown and shown != "x", (var_name, shown)
@@ -316,7 +319,7 @@ def hv(name=None, ip=None, fqdn=None, uid="ABCDEF0123456789", last=0):
 
 def test_name_precedence_takes_the_first_value_present():
     hosts = [hv("WS-01", "10.0.0.1"), hv(None, "10.0.0.2", uid="B" * 32), hv(None, None, uid="C" * 32)]
-    names, renamed = plugin_module.assign_host_names(hosts, ["computer_name", "fqdn", "ip_address"])
+    names, renamed, _refused = plugin_module.assign_host_names(hosts, ["computer_name", "fqdn", "ip_address"])
     assert names[:2] == ["WS-01", "10.0.0.2"]
     assert names[2] == "sepm_cccccccc"  # nothing to name it by: the id
     assert renamed == [(None, "sepm_cccccccc")]
@@ -337,10 +340,32 @@ def test_duplicates_fall_back_and_are_never_lost():
         hv("WS-02", "10.0.0.9", uid="D" * 32),
         hv("10.0.0.9", None, uid="E" * 32),  # another host's first choice is never taken by a fallback
     ]
-    names, renamed = plugin_module.assign_host_names(hosts, ["computer_name", "ip_address"])
+    names, renamed, _refused = plugin_module.assign_host_names(hosts, ["computer_name", "ip_address"])
     assert names == ["10.0.0.1", "ws-01", "WS-01_cccccccc", "WS-02", "10.0.0.9"]
     assert len({name.lower() for name in names}) == len(hosts)
     assert sorted(renamed) == [("WS-01", "10.0.0.1"), ("WS-01", "WS-01_cccccccc")]
+
+
+def test_a_name_holding_template_text_is_never_a_host_name():
+    hosts = [hv("WS-{{ 6 * 7 }}", "10.0.0.1", uid="A" * 32), hv("WS-{% if 1 %}", "10.0.0.{#", uid="B" * 32),
+             hv("10.0.0.1", None, uid="C" * 32), hv("WS-03", "10.0.0.3", uid="D" * 32)]
+    names, renamed, refused = plugin_module.assign_host_names(hosts, ["computer_name", "ip_address"])
+    # the next entry names it, unless another host wants that name first (then the id is appended); else the id
+    assert names == ["10.0.0.1_aaaaaaaa", "sepm_bbbbbbbb", "10.0.0.1", "WS-03"]
+    assert refused == [("WS-{{ 6 * 7 }}", "10.0.0.1_aaaaaaaa"), ("WS-{% if 1 %}", "sepm_bbbbbbbb")]
+    assert renamed == []
+
+
+def test_host_names_are_plain_text_and_template_names_are_reported(loader, tmp_path, monkeypatch):
+    """ansible-inventory prints an unsafe host name as {"__ansible_unsafe": ...} in a group's hosts before 2.19."""
+    warnings = []
+    computers = fleet() + [record("WS-{{ 6 * 7 }}", ip="10.9.9.9", uid="F" * 32)]
+    plugin = inventory_loader.get("endpoint_ops.sepm.sepm")
+    monkeypatch.setattr(plugin.display, "warning", warnings.append)
+    inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(computers), {"cache": False})
+    assert {type(name) for name in inventory.hosts} == {str}
+    assert "10.9.9.9" in inventory.hosts and inventory.get_host("10.9.9.9").get_vars()["sepm_name"] == "WS-{{ 6 * 7 }}"
+    assert len(warnings) == 1 and "template text" in warnings[0] and "WS-{{ 6 * 7 }} -> 10.9.9.9" in warnings[0]
 
 
 def test_duplicates_are_reported_once(loader, tmp_path, monkeypatch):
