@@ -28,8 +28,9 @@ description:
     C(sepm_mac_addresses), C(sepm_domain_or_workgroup), C(sepm_last_update_time) (milliseconds since the epoch, as the
     SEPM sends it), C(sepm_last_check_in) (the same instant as ISO 8601 UTC), C(sepm_profile_serial) and
     C(sepm_profile_version), besides the ones above."
-  - Every value from the SEPM, and every host name made from one, is marked unsafe, so template text (a C(lookup) between C({{) and
-    C(}})) in a computer name, OS name or group path stays text and is never rendered.
+  - Every value from the SEPM is marked unsafe, so template text (a C(lookup) between C({{) and C(}})) in a computer name,
+    OS name or group path stays text and is never rendered. Host names are plain text, which AWX's inventory sync needs,
+    and never hold template text (see O(hostnames)).
   - One load makes one login, one C(GET groups) and one C(GET computers) per 1000 computers (and a logout).
   - Uses the collection's SEPM client, so the connection options and the C(SEPM_*) environment variables are the same as the modules'.
   - The inventory source is a YAML file whose name ends in C(.sepm.yml) or C(.sepm.yaml).
