@@ -292,6 +292,27 @@ def unsafe(value):
     return wrap_var(value)
 
 
+def shared_unsafe():
+    """``unsafe`` for one load, handing out one wrapped string per distinct text.
+
+    Hosts repeat most texts (group paths, OS names, versions): before 2.19 each would be
+    wrapped again for every host, and held once per host. A wrapped string cannot change, so
+    hosts can share it; lists are wrapped anew, since a play may change its copy.
+    """
+    if CORE_DISTRUSTS_PLUGIN_DATA:
+        return unsafe
+    texts = {}
+
+    def shared(value):
+        if type(value) is str:  # pylint: disable=unidiomatic-typecheck  # an unsafe str subclass needs no wrapping
+            wrapped = texts.get(value)
+            if wrapped is None:
+                wrapped = texts[value] = wrap_var(value)
+            return wrapped
+        return unsafe(value)
+    return shared
+
+
 def host_var_names(extra):
     """The ``sepm_*`` host variables to set: the lean set, then what extra_host_vars adds, in field order."""
     extra = list(extra or ())
@@ -615,6 +636,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self.request_count = 0
         self.timings = {}
         self._construction = {}
+        self._unsafe = unsafe
 
     def verify_file(self, path):
         return super().verify_file(path) and str(path).endswith((".sepm.yml", ".sepm.yaml"))
@@ -763,12 +785,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if constructed:
             self._plan_construction(compose, composed_groups, keyed_groups)
         inventory = self.inventory
+        mark = self._unsafe = shared_unsafe()
         for name, variables in zip(names, selected):
             group = group_of.get(variables["sepm_group"]) if variables["sepm_group"] else None
             # A plain string: assign_host_names gave no name that holds template text.
             host = inventory.add_host(name, group=group)
             for var_name in var_names:
-                inventory.set_variable(host, var_name, unsafe(variables[var_name]))
+                inventory.set_variable(host, var_name, mark(variables[var_name]))
             if constructed:
                 self._construct(host, variables, compose, composed_groups, keyed_groups, strict)
         return len(selected)
@@ -805,7 +828,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         The expressions see every ``sepm_*`` field (unsafe, like the host variables), whether or
         not it is a host variable, and the variables made by compose.
         """
-        variables = {var_name: unsafe(value) for var_name, value in variables.items()}
+        variables = {var_name: self._unsafe(value) for var_name, value in variables.items()}
         variables["inventory_hostname"] = host
         inventory = self.inventory
         if compose:
