@@ -37,8 +37,11 @@ options:
     default: present
   description:
     description:
-      - Description of the group, at most 1024 characters. Left as it is when not given;
-        V('') clears it.
+      - Description of the group, at most 1024 characters. Left as it is when not given.
+      - V('') gives a new group no description. The SEPM API takes a description of 1 to 1024
+        characters only, so it cannot clear an existing one; asked to, the module fails before
+        any change and says to clear it in the SEPM console (the group's Properties on the
+        Clients page).
     type: str
   inherits:
     description:
@@ -157,6 +160,10 @@ def update(module, existing):
     before = describe_group(existing)
     after = dict(before)
     if params["description"] is not None:
+        if params["description"] == "" and before["description"]:
+            raise SepmInputError("description: the SEPM API cannot clear the description of '%s' (it takes 1 to %d "
+                                 "characters); clear it in the SEPM console, in the group's Properties on the Clients page"
+                                 % (before["path"], GROUP_DESCRIPTION_MAX))
         after["description"] = params["description"]
     if params["inherits"] is not None:
         after["inherits"] = params["inherits"]
@@ -164,7 +171,6 @@ def update(module, existing):
     def apply():
         changes = {"name": existing["name"], "inherits": after["inherits"]}
         if after["description"] != before["description"]:
-            # Sent only when it changes, '' included: that is how a description is cleared.
             changes["description"] = after["description"]
         client.update_group(existing["id"], changes)
 

@@ -73,15 +73,15 @@ def merge_settings(target, patch):
 
 
 def validate_group_payload(body):
-    """GroupPayload: name 1-256 characters (required), description up to 1024, inherits boolean."""
+    """GroupPayload: name 1-256 characters (required), description 1-1024 when sent, inherits boolean."""
     if not isinstance(body, dict):
         raise ApiError(400, "The parameters are invalid: a group object is required.")
     name = body.get("name")
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 256 or "\\" in name:
         raise ApiError(400, "The parameters are invalid: name must be 1 to 256 characters without a backslash.")
     description = body.get("description")
-    if description is not None and (not isinstance(description, str) or len(description) > 1024):
-        raise ApiError(400, "The parameters are invalid: description must be at most 1024 characters.")
+    if description is not None and (not isinstance(description, str) or not 1 <= len(description) <= 1024):
+        raise ApiError(400, "The parameters are invalid: description must be 1 to 1024 characters.")
     if "inherits" in body and not isinstance(body["inherits"], bool):
         raise ApiError(400, "The parameters are invalid: inherits must be true or false.")
     return body

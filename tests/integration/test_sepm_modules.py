@@ -95,6 +95,22 @@ def test_group_update_and_delete(api, runner, clean_emulator):
     assert api.ok("GET", "groups", params={"fullPathName": "My Company\\Empty"})["content"] == []
 
 
+def test_a_description_cannot_be_cleared_through_the_api(api, runner, clean_emulator):
+    """The reference's GroupPayload takes 1 to 1024 characters: clearing is a console step, said before any write."""
+    runner.run(task("group", "{path: '%s', description: 'SQL clusters'}" % SQL))
+    seq = last_seq(clean_emulator)
+    run = runner.run(task("group", "{path: '%s', description: '', inherits: false}" % SQL))
+    assert_one_line_failure(run, "cannot clear the description", "SEPM console")
+    assert changes_since(clean_emulator, seq) == []
+    group = api.ok("GET", "groups", params={"fullPathName": SQL})["content"][0]
+    assert group["description"] == "SQL clusters" and group["policyInheritanceEnabled"] is True
+    # the SEPM itself refuses an empty description
+    refused = api.call("PATCH", "groups/%s" % group["id"], json={"name": group["name"], "description": ""})
+    assert refused.status_code == 400 and "1 to 1024" in refused.text
+    # a group without a description already has what '' asks for
+    run_idempotent(runner, task("group", "{path: 'My Company\\\\Lab', description: ''}"), clean_emulator)
+
+
 def test_group_missing_parent_fails_unless_create_parents(api, runner, clean_emulator):
     seq = last_seq(clean_emulator)
     run = runner.run(task("group", "{path: 'My Company\\\\Lab\\\\Canary'}"))
