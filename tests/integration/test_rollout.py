@@ -11,6 +11,7 @@ import datetime
 import glob
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -78,6 +79,8 @@ def window_with(emulator, minutes_left, duration_minutes=360):
 def report(tmp_path):
     paths = sorted(glob.glob(str(tmp_path / "reports" / "rollout-*.json")), key=os.path.getmtime)
     assert paths, "the rollout wrote no report"
+    # named by the run's UTC start: rollout-20261202T005321Z.json
+    assert re.fullmatch(r"rollout-\d{8}T\d{6}Z\.json", os.path.basename(paths[-1])), paths[-1]
     with open(paths[-1], encoding="utf-8") as handle:
         return json.load(handle)
 
