@@ -213,6 +213,32 @@ def test_plan_job_of_the_workflow_changes_nothing(fresh_fleet, tmp_path):
     assert not list(report_dir.iterdir())
 
 
+def test_forecast_job_hands_the_finish_to_awx_and_changes_nothing(fresh_fleet, tmp_path):
+    """"SEPM - rollout forecast" with the rollout's survey answers and its report folder."""
+    emulator = fresh_fleet
+    env = awx_injected_env({"sepm_host": emulator.host, "sepm_port": str(emulator.port), "sepm_username": emulator.username,
+                            "sepm_password": emulator.password,
+                            "ca_cert": Path(emulator.ca_path).read_text(encoding="utf-8")}, tmp_path)
+    env["ANSIBLE_COLLECTIONS_PATH"] = str(collections_root())
+    report_dir = tmp_path / "persistent-volume"
+    report_dir.mkdir()
+    survey = {"sepm_groups": "My Company\n", "sepm_serial": '[1, "50%"]', "sepm_target_version": "",
+              "sepm_windows": '[{days: [sat], start: "22:00", duration: 6h, timezone: Europe/Berlin}]'}
+    private = awx_private_data_dir(tmp_path / "job", env, {"sepm_report_dir": str(report_dir), **survey})
+    job = run_job(private, playbook="sepm_forecast.yml", timeout=300)
+    assert job.status == "successful", job.stdout[-4000:]
+    artifacts = next(event["event_data"] for event in job.events if event["event"] == "playbook_on_stats")["artifact_data"]
+    assert artifacts["rollout_forecast_line"].startswith("at this pace, done on ")
+    assert "Europe/Berlin" in artifacts["rollout_forecast_line"]
+    assert set(artifacts["rollout_forecast_finish"]) == {"best", "expected", "worst"}
+    assert artifacts["rollout_forecast_windows"]["expected"] >= 1
+    assert "no run measured yet" in job.stdout
+    changing = {"command", "move", "group_created", "policy_assigned", "restart_begin"}
+    assert not [event for event in emulator.events()["events"] if event["kind"] in changing]
+    assert not list(report_dir.iterdir())
+    assert emulator.password not in job.stdout
+
+
 # ----- the controller objects (extensions/awx/controller.yml, `awx import` data) ------------------
 def controller_objects():
     return yaml.safe_load((AWX / "controller.yml").read_text(encoding="utf-8"))
