@@ -182,10 +182,15 @@ class _Schedule:
         return len(self.periods) - 1
 
 
-def _step_need(batch, cutoff, host_budget, first, per_host):
+def _step_need(batch, options, durations):
+    """Seconds the next step of ``batch`` needs in the window: a liveupdate batch, or one host of a package batch.
+
+    A step is given its budget (the cutoff, or install and restart timeouts) or its measured
+    duration, whichever is longer.
+    """
     if batch["method"] == "package":
-        return max(host_budget, per_host)
-    return max(cutoff, first)
+        return max(float(options["install_timeout"] + options["restart_timeout"]), durations["package_host"])
+    return max(float(options["cutoff"]), durations["first"])
 
 
 def _place_run(batches, schedule, moment, durations, options):
@@ -194,14 +199,13 @@ def _place_run(batches, schedule, moment, durations, options):
     Returns the batches placed; a package batch may be placed in part. The next run takes the rest.
     """
     cutoff = float(options["cutoff"])
-    host_budget = float(options["install_timeout"] + options["restart_timeout"])
     first, pace, per_host = durations["first"], durations["pace"], durations["package_host"]
     period = schedule.period(moment)
     placed, previous = [], None
     for batch in batches:
+        need = _step_need(batch, options, durations)
         if batch["method"] == "package":
             previous, done, starts = None, 0, moment
-            need = max(host_budget, per_host)
             while done < len(batch["hosts"]) and schedule.fits(moment, need, period):
                 done += 1
                 moment += datetime.timedelta(seconds=per_host)
@@ -220,7 +224,7 @@ def _place_run(batches, schedule, moment, durations, options):
                 placed.append(previous)
                 moment = previous["finishes"]
                 continue
-        if not schedule.fits(moment, max(cutoff, first), period):
+        if not schedule.fits(moment, need, period):
             break
         previous = dict(batch, starts=moment, restarts=moment, finishes=moment + datetime.timedelta(seconds=first))
         placed.append(previous)
@@ -233,9 +237,23 @@ def plan_next_run(left, options, clusters, cluster_room, run):
 
     A generator: a run that fits only a few batches in its window does not pay for splitting the rest.
     """
+    return _next_run(_waiting_hosts(left, clusters), options, cluster_room, run)
+
+
+def _waiting_hosts(batches, clusters):
+    """``{method: {name: cluster}}`` of the hosts of ``batches``, in their order."""
+    waiting = {"liveupdate": {}, "package": {}}
+    for batch in batches:
+        pool = waiting[batch["method"]]
+        for name in batch["hosts"]:
+            pool[name] = clusters.get(name)
+    return waiting
+
+
+def _next_run(waiting, options, cluster_room, run):
     number = 0
     for method, serial in (("liveupdate", options["serial"]), ("package", options.get("package_serial") or options["serial"])):
-        queue = [(name, clusters.get(name)) for batch in left if batch["method"] == method for name in batch["hosts"]]
+        queue = list(waiting[method].items())
         for hosts in iter_batches(queue, serial, cluster_room) if queue else ():
             number += 1
             yield {"label": "%d.%d" % (run, number), "method": method, "hosts": hosts}
@@ -246,10 +264,9 @@ def _simulate(batches, schedule, start, durations, options, clusters, cluster_ro
 
     ``continuing``: the first run is under way already, so it has no lead to spend.
     """
-    cutoff = float(options["cutoff"])
-    host_budget = float(options["install_timeout"] + options["restart_timeout"])
     placed, moment = [], start
-    left = [{"method": batch["method"], "hosts": batch["hosts"]} for batch in batches]
+    # Carried from run to run and emptied as batches are placed, so a run costs what it places.
+    waiting = _waiting_hosts(batches, clusters)
     pending = iter(batches)
     while True:
         head = next(pending, None)
@@ -257,7 +274,7 @@ def _simulate(batches, schedule, start, durations, options, clusters, cluster_ro
             break
         # A run spends its lead (planning) before its first batch, inside the window it starts in.
         lead = 0.0 if continuing and not placed else durations["lead"]
-        need = _step_need(head, cutoff, host_budget, durations["first"], durations["package_host"]) + lead
+        need = _step_need(head, options, durations) + lead
         at = moment if schedule.fits(moment, need) else schedule.earliest(moment, need)
         if at is None:
             placed.extend(dict(batch, starts=None, restarts=None, finishes=None) for batch in itertools.chain([head], pending))
@@ -266,13 +283,13 @@ def _simulate(batches, schedule, start, durations, options, clusters, cluster_ro
         done = _place_run(itertools.chain([head], pending), schedule, at + datetime.timedelta(seconds=lead), durations, options)
         for batch in done:
             batch["window"] = schedule.period(batch["starts"])
+            pool = waiting[batch["method"]]
+            for name in batch["hosts"]:
+                pool.pop(name, None)
         placed.extend(done)
-        taken = {name for batch in done for name in batch["hosts"]}
-        left = [{"method": batch["method"], "hosts": [name for name in batch["hosts"] if name not in taken]} for batch in left]
-        left = [batch for batch in left if batch["hosts"]]
         moment = schedule.room_at(at)[1]
         run += 1
-        pending = plan_next_run(left, options, clusters, cluster_room, run)
+        pending = _next_run(waiting, options, cluster_room, run)
     return placed
 
 

@@ -206,23 +206,36 @@ def split_batches(queue, serial, cluster_room):
 
 
 def iter_batches(queue, serial, cluster_room):
-    """``split_batches`` one batch at a time, for a caller that may need only the first few."""
+    """``split_batches`` one batch at a time, for a caller that may need only the first few.
+
+    A batch takes hosts in queue order; one whose cluster has no room left in it is passed over
+    and waits, ahead of the hosts not reached yet, for the next batch. Only the passed-over
+    hosts are carried from batch to batch, so a batch costs what it reads, not the whole queue.
+    """
     batch_sizes(serial, len(queue))  # validates serial, even when nothing is left to batch
     queue = list(queue)
-    for nominal in _nominal_sizes(serial, len(queue)):
-        if not queue:
+    ahead, position, total = [], 0, len(queue)  # the hosts waiting are ahead + queue[position:]
+    for nominal in _nominal_sizes(serial, total):
+        waiting = len(ahead) + total - position
+        if not waiting:
             return
-        size = min(nominal, len(queue))
-        batch, waiting, per_cluster = [], [], {}
-        for index, (name, cluster) in enumerate(queue):
-            if len(batch) == size:
-                waiting.extend(queue[index:])  # full: the rest keep their places
-                break
+        size = min(nominal, waiting)
+        batch, passed, per_cluster = [], [], {}
+
+        def offer(name, cluster):
             if cluster is None or per_cluster.get(cluster, 0) < cluster_room.get(cluster, 1):
                 batch.append(name)
                 if cluster is not None:
                     per_cluster[cluster] = per_cluster.get(cluster, 0) + 1
             else:
-                waiting.append((name, cluster))
+                passed.append((name, cluster))
+
+        read = 0
+        while read < len(ahead) and len(batch) < size:
+            offer(*ahead[read])
+            read += 1
+        while position < total and len(batch) < size:
+            offer(*queue[position])
+            position += 1
+        ahead = passed + ahead[read:]
         yield batch
-        queue = waiting
