@@ -159,6 +159,26 @@ options:
       - Read only the computers the SEPM reports online.
     type: bool
     default: false
+  cluster_pattern:
+    description:
+      - A regular expression (Python syntax) searched in each computer name; its first group names the host's HA
+        cluster, set as the host variable C(sepm_cluster) (V('') when the name does not match). With
+        V('^(.+)-N[0-9]+$'), C(SQL-01-N1) and C(SQL-01-N2) are in the cluster C(SQL-01).
+      - "Worked out in Python for every host. The same rule in O(compose) reads C(sepm_name), which differs from host to
+        host, so Jinja would evaluate it for every host (see the notes); O(keyed_groups) with C(key: sepm_cluster) costs
+        one evaluation per cluster instead."
+      - "The rollout role reads it with C(rollout_cluster_var: sepm_cluster)."
+    type: str
+  connect_by:
+    description:
+      - Sets C(ansible_host) to the first of these the computer has, in this order of preference. V(ip_address) is its
+        first IP address, V(fqdn) is C(sepm_fqdn), V(computer_name) its SEPM computer name.
+      - Empty, no C(ansible_host) is set and a play connects by the host name. Worked out in Python for every host,
+        like O(cluster_pattern); a C(compose) of C(ansible_host) would be evaluated by Jinja for every host.
+    type: list
+    elements: str
+    choices: [ip_address, fqdn, computer_name]
+    default: []
   extra_host_vars:
     description:
       - SEPM fields (names without the C(sepm_) prefix, for example V(target_version), V(mac_addresses)) to set as host
@@ -180,7 +200,8 @@ notes:
     per version. An expression that reads anything but the host's own variables (C(vars), C(hostvars), a C(lookup)
     or C(now) call) or uses C(random) or C(shuffle) is evaluated for every host. On ansible-core 2.19 each evaluation
     compiles the expression anew (about a millisecond), so an expression that differs per host (one on C(sepm_name))
-    is the slowest thing a large inventory can ask for.
+    is the slowest thing a large inventory can ask for. O(cluster_pattern) and O(connect_by) do the two usual ones
+    (an HA cluster from the name, C(ansible_host) from an address) in Python instead.
   - With O(cache) on, the cache holds the SEPM's answer, unfiltered and compact (a column per field, repeated values
     once; about 10 MB for 50,000 computers), so changing a filter, O(hostnames), O(extra_host_vars) or a constructed
     option needs no new SEPM query. Reading the cache does not rewrite it, so its age keeps counting from the last SEPM query;
@@ -200,12 +221,13 @@ include_groups:
   - 'My Company\Servers'
 exclude_os:
   - linux
-compose:
-  # SQL-01-N1 and SQL-01-N2 share the cluster SQL-01
-  ha_cluster: sepm_name | regex_replace('-N[0-9]+$', '') if sepm_name is regex('-N[0-9]+$') else ''
-  ansible_host: sepm_ip_addresses | first | default(inventory_hostname)
+# SQL-01-N1 and SQL-01-N2 share the cluster SQL-01 (sepm_cluster)
+cluster_pattern: '^(.+)-N[0-9]+$'
+# Connect by the first IP address
+connect_by:
+  - ip_address
 keyed_groups:
-  - key: ha_cluster
+  - key: sepm_cluster
     prefix: cluster
   - key: sepm_agent_version
     prefix: agent
@@ -259,6 +281,8 @@ ALL_VAR_NAMES = tuple(VAR_PREFIX + field for field in ALL_FIELDS)
 # thousands of hosts, so it is a host variable only when extra_host_vars asks for it.
 LEAN_FIELDS = ("id", "name", "group", "fqdn", "ip_addresses", "os_name", "online", "agent_version", "reboot_required")
 ALL_HOST_VARS = "all"
+# Set by cluster_pattern: not a SEPM field, so neither cached nor in extra_host_vars.
+CLUSTER_VAR = "sepm_cluster"
 # ansible-core 2.19 brought template trust: plugin data is untrusted unless the plugin says otherwise.
 CORE_DISTRUSTS_PLUGIN_DATA = hasattr(BaseInventoryPlugin, "trusted_by_default")
 CACHE_FORMAT = 2
@@ -290,6 +314,12 @@ def unsafe(value):
     if CORE_DISTRUSTS_PLUGIN_DATA or value is None or isinstance(value, (bool, int, float)):
         return value
     return wrap_var(value)
+
+
+def cluster_of(name, regex):
+    """The HA cluster a computer name belongs to by cluster_pattern's first group, '' for none."""
+    found = regex.search(name or "")
+    return (found.group(1) or "") if found else ""
 
 
 def shared_unsafe():
@@ -715,11 +745,26 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             PathFilter(self.get_option("include_groups"), self.get_option("exclude_groups"))
         except ValueError as exc:
             raise AnsibleParserError("include_groups/exclude_groups: %s" % exc) from None
+        self._cluster_regex()
         unknown = [entry for entry in self.get_option("extra_host_vars") or ()
                    if entry != ALL_HOST_VARS and entry not in ALL_FIELDS]
         if unknown:
             raise AnsibleParserError("extra_host_vars: unknown fields %s; choose from %s, or %s" % (
                 ", ".join(map(str, unknown)), ", ".join(ALL_FIELDS), ALL_HOST_VARS))
+
+    def _cluster_regex(self):
+        """The compiled cluster_pattern, or None; a pattern that cannot name a cluster fails the load in one line."""
+        pattern = self.get_option("cluster_pattern")
+        if not pattern:
+            return None
+        try:
+            regex = re.compile(pattern)
+        except re.error as exc:
+            raise AnsibleParserError("cluster_pattern: %r is not a regular expression: %s" % (pattern, exc)) from None
+        if regex.groups < 1:
+            raise AnsibleParserError("cluster_pattern: %r has no group; its first group names the cluster, "
+                                     "as in '^(.+)-N[0-9]+$'" % pattern)
+        return regex
 
     # -- building the inventory ----------------------------------------------------------
 
@@ -772,6 +817,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         constructed = bool(compose or composed_groups or keyed_groups)
         var_names = host_var_names(self.get_option("extra_host_vars"))
         selected, groups_ok = self.select(rows, check_in=constructed or "sepm_last_check_in" in var_names)
+        cluster_regex = self._cluster_regex()
+        if cluster_regex is not None:
+            var_names += (CLUSTER_VAR,)
+            for variables in selected:
+                variables[CLUSTER_VAR] = cluster_of(variables["sepm_name"], cluster_regex)
+        connect_by = [HOSTNAME_SOURCES[source] for source in self.get_option("connect_by") or ()]
+        if connect_by:
+            var_names += ("ansible_host",)
+            for variables in selected:
+                address = next((value for value in (source(variables) for source in connect_by) if value), None)
+                if address:
+                    variables["ansible_host"] = address
         group_of = self.add_group_tree(list(groups) + [v["sepm_group"] for v in selected if v["sepm_group"]], groups_ok)
         names, renamed, refused = assign_host_names(selected, self.get_option("hostnames"))
         if renamed:
@@ -791,7 +848,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             # A plain string: assign_host_names gave no name that holds template text.
             host = inventory.add_host(name, group=group)
             for var_name in var_names:
-                inventory.set_variable(host, var_name, mark(variables[var_name]))
+                if var_name != "ansible_host" or var_name in variables:
+                    inventory.set_variable(host, var_name, mark(variables[var_name]))
             if constructed:
                 self._construct(host, variables, compose, composed_groups, keyed_groups, strict)
         return len(selected)
@@ -804,7 +862,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         values, the groups joined) copied to the next host with the same combination.
         ansible-core 2.19 compiles an expression on every evaluation, about a millisecond each.
         """
-        known = set(ALL_VAR_NAMES) | {"inventory_hostname"} | set(compose or ())
+        known = set(ALL_VAR_NAMES) | {"inventory_hostname", CLUSTER_VAR, "ansible_host"} | set(compose or ())
         compose_inputs = expression_inputs(list((compose or {}).values()), (), known)
         keyed = [entry for entry in keyed_groups or () if isinstance(entry, dict)]
         grouping_inputs = expression_inputs(

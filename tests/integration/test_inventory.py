@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.ansible_runner import ansible_bin, ansible_bins_of_each_core, collections_root
+from tests.integration.ansible_runner import REPO_ROOT, ansible_bin, ansible_bins_of_each_core, collections_root
 
 INVENTORY = r"""
 plugin: endpoint_ops.sepm.sepm
@@ -139,6 +139,36 @@ def test_cache_hit_makes_no_request(clean_emulator, collections, tmp_path):
     flushed = run_inventory(clean_emulator, collections, tmp_path, "--list", "--flush-cache", text=text)
     assert flushed.returncode == 0, flushed.stderr
     assert clean_emulator.requests_count()["by_endpoint"].get("GET computers") == 1
+
+
+def test_the_awx_example_source_groups_waves_clusters_and_addresses(clean_emulator, collections, tmp_path):
+    """extensions/awx/inventory_source.sepm.yml, what an AWX inventory source of the collection starts from."""
+    example = (REPO_ROOT / "extensions" / "awx" / "inventory_source.sepm.yml").read_text(encoding="utf-8")
+    run = run_inventory(clean_emulator, collections, tmp_path, "--list", "--export", text=example,
+                        ANSIBLE_INVENTORY_UNPARSED_FAILED="true")
+    assert run.returncode == 0, run.stderr
+    data = plain(run.stdout)
+    host_vars = data["_meta"]["hostvars"]
+    groups = {name: set(content.get("hosts", ())) for name, content in data.items() if name != "_meta"}
+
+    def members(group):
+        """Every host of a group and of the groups below it."""
+        found = set(groups.get(group, ()))
+        for child in data.get(group, {}).get("children", ()):
+            found |= members(child)
+        return found
+
+    assert host_vars and not any(values["sepm_group"].endswith("Default Group") for values in host_vars.values())
+    assert not any(re.search("linux|mac", values["sepm_os_name"], re.I) for values in host_vars.values())
+    assert members("wave_0") == members("my_company_workstations_engineering") != set()
+    assert members("wave_1") == members("my_company_workstations") - members("wave_0")
+    assert members("wave_2") == set(host_vars) - members("my_company_workstations")
+    assert members("my_company_servers") <= members("wave_2") and members("my_company_servers")
+    assert members("cluster_SQL_01") == {"SQL-01-N1", "SQL-01-N2"}
+    assert host_vars["SQL-01-N1"]["sepm_cluster"] == "SQL-01" and host_vars["WEB-01"]["sepm_cluster"] == ""
+    assert all(values["ansible_host"] == values["sepm_ip_addresses"][0] for values in host_vars.values()
+               if values["sepm_ip_addresses"])
+    assert members("offline") == {name for name, values in host_vars.items() if not values["sepm_online"]}
 
 
 def failure_lines(run):

@@ -460,6 +460,29 @@ def test_compose_groups_and_keyed_groups(loader, tmp_path, monkeypatch):
     assert [h.name for h in inventory.groups["offline"].hosts] == ["WS-FIN-0002"]
 
 
+def test_cluster_pattern_and_connect_by_set_variables_without_expressions(loader, tmp_path, monkeypatch):
+    computers = fleet() + [record("NOIP-01", ip=None, domain="corp.example.com")]
+    config = {"cache": False, "cluster_pattern": "^(.+)-N[0-9]+$", "connect_by": ["ip_address", "fqdn"],
+              "keyed_groups": [{"key": "sepm_cluster", "prefix": "cluster"}],
+              "compose": {"pair": "sepm_cluster ~ '/' ~ (ansible_host | default('none'))"}}
+    inventory, _plugin = run(loader, tmp_path, monkeypatch, Sepm(computers), config)
+    sql = inventory.get_host("SQL-01-N2").vars
+    assert sql["sepm_cluster"] == "SQL-01" and sql["ansible_host"] == "10.0.0.12" and sql["pair"] == "SQL-01/10.0.0.12"
+    assert inventory.get_host("WEB-01").vars["sepm_cluster"] == ""
+    assert inventory.get_host("NOIP-01").vars["ansible_host"] == "noip-01.corp.example.com"  # no IP: the next entry
+    assert sorted(h.name for h in inventory.groups["cluster_SQL_01"].hosts) == ["SQL-01-N1", "SQL-01-N2"]
+    assert [group for group in inventory.groups if group.startswith("cluster")] == ["cluster_SQL_01"]
+    plain, _plugin = run(loader, tmp_path, monkeypatch, Sepm(computers), {"cache": False})
+    assert not {"sepm_cluster", "ansible_host"} & set(plain.get_host("SQL-01-N2").vars)
+
+
+@pytest.mark.parametrize("pattern, words", [("^(.+-N[0-9]+$", "is not a regular expression"), ("-N[0-9]+$", "has no group")])
+def test_a_cluster_pattern_that_cannot_name_a_cluster_fails_in_one_line(loader, tmp_path, monkeypatch, pattern, words):
+    with pytest.raises(AnsibleParserError, match="cluster_pattern: .*%s" % words) as raised:
+        run(loader, tmp_path, monkeypatch, Sepm(fleet()), {"cache": False, "cluster_pattern": pattern})
+    assert "\n" not in str(raised.value)
+
+
 @pytest.mark.parametrize("expressions, templates, expected", [
     (["sepm_agent_version"], [], ("sepm_agent_version",)),
     (["sepm_name | regex_replace('-N[0-9]+$', '') if sepm_name is regex('-N[0-9]+$') else ''", "not sepm_online"], [],
