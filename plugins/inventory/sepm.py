@@ -334,7 +334,7 @@ def shared_unsafe():
     texts = {}
 
     def shared(value):
-        if type(value) is str:  # pylint: disable=unidiomatic-typecheck  # an unsafe str subclass needs no wrapping
+        if isinstance(value, str):
             wrapped = texts.get(value)
             if wrapped is None:
                 wrapped = texts[value] = wrap_var(value)
