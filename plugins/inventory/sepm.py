@@ -267,6 +267,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import CONNECTION_ENV, client_for
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import split_path
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rules import cluster_from_name
 
 VAR_PREFIX = "sepm_"
 # The normalized computer's keys, in the order a cache row holds them.
@@ -314,12 +315,6 @@ def unsafe(value):
     if CORE_DISTRUSTS_PLUGIN_DATA or value is None or isinstance(value, (bool, int, float)):
         return value
     return wrap_var(value)
-
-
-def cluster_of(name, regex):
-    """The HA cluster a computer name belongs to by cluster_pattern's first group, '' for none."""
-    found = regex.search(name or "")
-    return (found.group(1) or "") if found else ""
 
 
 def shared_unsafe():
@@ -821,7 +816,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if cluster_regex is not None:
             var_names += (CLUSTER_VAR,)
             for variables in selected:
-                variables[CLUSTER_VAR] = cluster_of(variables["sepm_name"], cluster_regex)
+                variables[CLUSTER_VAR] = cluster_from_name(variables["sepm_name"], cluster_regex) or ""
         connect_by = [HOSTNAME_SOURCES[source] for source in self.get_option("connect_by") or ()]
         if connect_by:
             var_names += ("ansible_host",)

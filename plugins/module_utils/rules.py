@@ -87,10 +87,18 @@ def resolve_targets(inventory_hosts, group_computer_names, cluster_pattern=None)
     if pattern is not None:
         for name in names:
             if name not in clusters:
-                match = pattern.search(name)
-                if match:
-                    clusters[name] = match.group(1) if match.groups() else match.group(0)
+                cluster = cluster_from_name(name, pattern)
+                if cluster:
+                    clusters[name] = cluster
     return names, clusters
+
+
+def cluster_from_name(name, pattern):
+    """The HA cluster ``pattern`` (compiled) finds in a computer name: its first group, or the whole match; else None."""
+    match = pattern.search(name or "")
+    if not match:
+        return None
+    return match.group(1) if match.groups() else match.group(0)
 
 
 def held_by_failed_partner(names, results, clusters):

@@ -194,34 +194,38 @@ def test_rollout_job_refuses_to_start_without_the_persistent_report_folder(fresh
                    for event in job.events)
 
 
-def test_plan_job_of_the_workflow_changes_nothing(fresh_fleet, tmp_path):
-    """The workflow's first node: the rollout as a dry run, read before anyone approves."""
-    emulator = fresh_fleet
+# What the emulator logs when the SEPM is changed: a job that only reads leaves none of these.
+CHANGING_EVENTS = {"command", "move", "group_created", "policy_assigned", "restart_begin"}
+
+
+def job_env_and_report_dir(emulator, tmp_path):
+    """A job's environment from an SEPM credential with the emulator's CA, and an empty persistent report folder."""
     env = awx_injected_env({"sepm_host": emulator.host, "sepm_port": str(emulator.port), "sepm_username": emulator.username,
                             "sepm_password": emulator.password,
                             "ca_cert": Path(emulator.ca_path).read_text(encoding="utf-8")}, tmp_path)
     env["ANSIBLE_COLLECTIONS_PATH"] = str(collections_root())
     report_dir = tmp_path / "persistent-volume"
     report_dir.mkdir()
+    return env, report_dir
+
+
+def test_plan_job_of_the_workflow_changes_nothing(fresh_fleet, tmp_path):
+    """The workflow's first node: the rollout as a dry run, read before anyone approves."""
+    emulator = fresh_fleet
+    env, report_dir = job_env_and_report_dir(emulator, tmp_path)
     window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
     private = awx_private_data_dir(tmp_path / "job", env, {"sepm_groups": "My Company", "sepm_windows": json.dumps([window]),
                                                            "sepm_dry_run": "yes", "sepm_report_dir": str(report_dir)})
     job = run_job(private, timeout=300)
     assert job.status == "successful", job.stdout[-4000:]
-    changing = {"command", "move", "group_created", "policy_assigned", "restart_begin"}
-    assert not [event for event in emulator.events()["events"] if event["kind"] in changing]
+    assert not [event for event in emulator.events()["events"] if event["kind"] in CHANGING_EVENTS]
     assert not list(report_dir.iterdir())
 
 
 def test_forecast_job_hands_the_finish_to_awx_and_changes_nothing(fresh_fleet, tmp_path):
     """"SEPM - rollout forecast" with the rollout's survey answers and its report folder."""
     emulator = fresh_fleet
-    env = awx_injected_env({"sepm_host": emulator.host, "sepm_port": str(emulator.port), "sepm_username": emulator.username,
-                            "sepm_password": emulator.password,
-                            "ca_cert": Path(emulator.ca_path).read_text(encoding="utf-8")}, tmp_path)
-    env["ANSIBLE_COLLECTIONS_PATH"] = str(collections_root())
-    report_dir = tmp_path / "persistent-volume"
-    report_dir.mkdir()
+    env, report_dir = job_env_and_report_dir(emulator, tmp_path)
     survey = {"sepm_groups": "My Company\n", "sepm_serial": '[1, "50%"]', "sepm_target_version": "",
               "sepm_windows": '[{days: [sat], start: "22:00", duration: 6h, timezone: Europe/Berlin}]'}
     private = awx_private_data_dir(tmp_path / "job", env, {"sepm_report_dir": str(report_dir), **survey})
@@ -233,8 +237,7 @@ def test_forecast_job_hands_the_finish_to_awx_and_changes_nothing(fresh_fleet, t
     assert set(artifacts["rollout_forecast_finish"]) == {"best", "expected", "worst"}
     assert artifacts["rollout_forecast_windows"]["expected"] >= 1
     assert "no run measured yet" in job.stdout
-    changing = {"command", "move", "group_created", "policy_assigned", "restart_begin"}
-    assert not [event for event in emulator.events()["events"] if event["kind"] in changing]
+    assert not [event for event in emulator.events()["events"] if event["kind"] in CHANGING_EVENTS]
     assert not list(report_dir.iterdir())
     assert emulator.password not in job.stdout
 
