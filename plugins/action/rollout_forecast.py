@@ -7,20 +7,17 @@
 from __future__ import annotations
 
 from ansible_collections.endpoint_ops.sepm.plugins.action.rollout_plan import ActionModule as PlanAction
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.forecast import forecast_lines
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import FORECAST_OPTIONS, forecast_state
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils import rollout
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import as_datetime
 
 
 class ActionModule(PlanAction):
 
-    OPTIONS = FORECAST_OPTIONS
+    OPTIONS = rollout.FORECAST_OPTIONS
+    VARIABLES = tuple(name for name in rollout.FORECAST_OPTIONS if name not in ("variable_prefix", "package"))
 
     def work(self, params, client, task_vars):
         # Checked before the plan reads the SEPM.
-        start = as_datetime(params["start"], params["variable_prefix"] + "start") if params["start"] else None
-        state, _lines = self.plan(params, client, task_vars)
-        forecast = forecast_state(state, start) if start else state["forecast"]
-        windows = state["options"]["windows"]
-        return {"changed": False, "forecast": forecast, "line": forecast["line"], "basis": forecast["basis"],
-                "lines": forecast_lines(forecast, windows)}
+        start = as_datetime(params["start"], params["variable_prefix"] + rollout.VARIABLE_NAMES["start"]) if params["start"] else None
+        forecast, lines = rollout.forecast(client, start=start, **self.planning(params, task_vars))
+        return {"changed": False, "forecast": forecast, "line": forecast["line"], "basis": forecast["basis"], "lines": lines}

@@ -9,9 +9,9 @@ from __future__ import annotations
 from ansible.plugins.loader import lookup_loader
 from ansible.utils.display import Display
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils import rollout
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.forecast import durations_from_reports, load_reports
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import PLAN_OPTIONS, RUN_OPTIONS, check_options, plan_state
 from ansible_collections.endpoint_ops.sepm.plugins.plugin_utils.sepm_action import SepmAction
 
 display = Display()
@@ -19,7 +19,9 @@ display = Display()
 
 class ActionModule(SepmAction):
 
-    OPTIONS = PLAN_OPTIONS
+    OPTIONS = rollout.PLAN_OPTIONS
+    VARIABLES = tuple(name for name in rollout.PLAN_OPTIONS if name not in ("variable_prefix", "package"))
+    VARIABLE_NAMES = rollout.VARIABLE_NAMES
 
     def inventory_hosts(self, pattern, cluster_var, task_vars, method_var="", package_targets=""):
         """The hosts an inventory pattern names, in inventory order, with their SEPM name, cluster and method."""
@@ -38,24 +40,21 @@ class ActionModule(SepmAction):
             raise SepmInputError("targets pattern %r matches no inventory host" % pattern)
         return hosts
 
-    def plan(self, params, client, task_vars):
-        """The run's state and plan lines."""
+    def planning(self, params, task_vars):
+        """What a plan (or a forecast) starts from, every option checked before the inventory and the SEPM are read."""
         prefix = params["variable_prefix"]
         if not params["targets"] and not params["groups"]:
             raise SepmInputError("name the targets with %stargets (an inventory pattern) or %sgroups (SEPM group paths)" % (prefix, prefix))
-        options = {name: params[name] for name in RUN_OPTIONS}
-        options["staging_name"] = options.pop("staging_group")
-        # Checked before the inventory and the SEPM are read.
-        check_options(dict(options), prefix)
+        options = rollout.check_options({name: params[name] for name in rollout.RUN_OPTIONS}, prefix)
         reports, unreadable = load_reports(params["report_dir"])
         for path in unreadable:
             display.warning("%s is not a rollout report (JSON with its batches): the forecast leaves it out" % path)
         hosts = self.inventory_hosts(params["targets"], params["cluster_var"], task_vars, params["method_var"],
                                      params["package_targets"])
-        return plan_state(client, options, hosts, params["groups"], params["cluster_pattern"], prefix,
-                          history=durations_from_reports(reports))
+        return dict(options=options, inventory_hosts=hosts, groups=params["groups"], cluster_pattern=params["cluster_pattern"],
+                    prefix=prefix, history=durations_from_reports(reports))
 
     def work(self, params, client, task_vars):
-        state, lines = self.plan(params, client, task_vars)
-        return {"changed": False, "plan": lines, "batches": state["batches"], "resume": state["resume"],
-                "ansible_facts": {"sepm_rollout": state}}
+        handle, lines = rollout.plan(client, report_dir=params["report_dir"], check_mode=self._play_context.check_mode,
+                                     **self.planning(params, task_vars))
+        return {"changed": False, "plan": lines, "run": handle}

@@ -152,10 +152,28 @@ options:
     default: ""
   package:
     description:
-      - The package the package method installs, as M(endpoint_ops.sepm.install_package_info) returned it.
+      - The package the package method installs, as M(endpoint_ops.sepm.install_package_info) returned it; O(package_path)
+        instead has it inspected by the plan itself.
       - Needed when a host takes the package method. Its release must be the SEPM's, and its version the target.
+      - Never read from a variable with O(variable_prefix).
     type: dict
     default: {}
+  package_path:
+    description:
+      - The exported client install package (a folder or a single file), inspected on the controller when the run is
+        planned, as M(endpoint_ops.sepm.install_package_info) does.
+    type: path
+    default: ""
+  package_version:
+    description:
+      - The version of the package at O(package_path), for example C(14.3.10148.9100).
+    type: str
+    default: ""
+  package_sha256:
+    description:
+      - The package's SHA-256 (of the file, or of a folder's manifest), checked when given.
+    type: str
+    default: ""
   package_serial:
     description:
       - Batch sizes of the package batches (Ansible serial semantics); null takes O(serial).
@@ -172,12 +190,15 @@ options:
       - Folder of earlier runs' JSON reports (the rollout role's C(rollout_report_dir)). The batch durations of the
         last 20 runs found there feed the forecast of when this run will be done; without any, a batch is assumed to
         take a quarter to all of O(cutoff).
+      - The run's file is kept in its C(.runs/) folder while the run goes on, and the drain journal of the package
+        method beside the reports; without a folder, both go to the controller's temporary folder.
     type: path
     default: ""
   variable_prefix:
     description:
-      - Error messages name each option with this prefix, so a role's user reads the variable they set
-        (the rollout role passes C(rollout_)).
+      - Every option the task does not give is read from the variable C(<prefix><option>) when it is set
+        (C(rollout_serial) for O(serial)), and error messages name each option with this prefix, so a role's user
+        reads the variable they set. The rollout role passes C(rollout_) and nothing else.
     type: str
     default: ""
 '''

@@ -252,7 +252,8 @@ def _waiting_hosts(batches, clusters):
 
 def _next_run(waiting, options, cluster_room, run):
     number = 0
-    for method, serial in (("liveupdate", options["serial"]), ("package", options.get("package_serial") or options["serial"])):
+    # The run's options are normalised (``_rollout/options.py``): each method has its own serial.
+    for method, serial in (("liveupdate", options["serial"]), ("package", options["package_serial"])):
         queue = list(waiting[method].items())
         for hosts in iter_batches(queue, serial, cluster_room) if queue else ():
             number += 1

@@ -37,7 +37,7 @@ import re
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import is_below, release_of
 
-__all__ = ["Plan", "batch_sizes", "classify", "plan_rollout", "split_batches", "iter_batches", "OFFLINE_CHOICES"]
+__all__ = ["Plan", "batch_sizes", "classify", "normalize_serial", "plan_rollout", "split_batches", "iter_batches", "OFFLINE_CHOICES"]
 
 OFFLINE_CHOICES = ("skip", "wait")
 _PERCENT = re.compile(r"^\s*(\d+)\s*%\s*$")
@@ -71,6 +71,18 @@ def _size(item, total):
     if item <= 0:
         raise SepmInputError("serial value %r must be more than 0" % (item,))
     return item
+
+
+def normalize_serial(serial):
+    """``serial`` as a list of whole numbers and ``"N%"`` strings, checked (ValueError in one line when not)."""
+    normalized = []
+    for item in _serial_items(serial):
+        _size(item, 1)
+        if isinstance(item, str):
+            percent = _PERCENT.match(item)
+            item = "%d%%" % int(percent.group(1)) if percent else int(item)
+        normalized.append(item)
+    return normalized
 
 
 def _nominal_sizes(serial, total):

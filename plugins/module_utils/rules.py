@@ -14,9 +14,11 @@ leaves these decisions here:
   when they are **exceeded** (more than the limit), not when reached; a closed window stops
   it only when the window itself held a batch or a restart back; failures win over the
   window, because a run that failed too often must not end as a success;
-* what a stop means for the computers not started yet (``settle_stopped``), and the totals.
+* the totals.
 
-Each target ends in exactly one of ``FINAL_STATES``.
+The rules read each target's state (``{name: state}``, None while it is not settled); the
+run model (``_rollout/model.py``) applies them, and each target ends in exactly one of
+``FINAL_STATES``.
 """
 
 from __future__ import annotations
@@ -101,57 +103,48 @@ def cluster_from_name(name, pattern):
     return match.group(1) if match.groups() else match.group(0)
 
 
-def held_by_failed_partner(names, results, clusters):
+def held_by_failed_partner(names, states, clusters):
     """``{name: reason}`` for members of a cluster another member of which failed in this run."""
     failed_by_cluster = {}
-    for name, host in results.items():
+    for name, state in states.items():
         cluster = clusters.get(name)
-        if cluster and host.get("state") == "failed":
+        if cluster and state == "failed":
             failed_by_cluster.setdefault(cluster, name)
     held = {}
     for name in names:
         cluster = clusters.get(name)
         partner = failed_by_cluster.get(cluster) if cluster else None
-        if partner and partner != name and results.get(name, {}).get("state") is None:
+        if partner and partner != name and states.get(name) is None:
             held[name] = "HA partner %s failed: restarting this member could take cluster %s down" % (partner, cluster)
     return held
 
 
-def count_state(results, state, names=None):
-    keys = results if names is None else [name for name in names if name in results]
-    return sum(1 for name in keys if results[name].get("state") == state)
+def count_state(states, state, names=None):
+    if names is None:
+        return sum(1 for value in states.values() if value == state)
+    return sum(1 for name in names if states.get(name) == state)
 
 
-def decide_stop(results, batch_names, window_closed, failure_budget, max_fail_percentage):
+def decide_stop(states, batch_names, window_closed, failure_budget, max_fail_percentage):
     """The Stop after a batch, or None to go on (see the module docstring for the rules).
 
     ``window_closed``: the window held the batch, or one of its restarts, back. Computers
     deferred for another reason (``restart: never``) do not stop the run.
     """
-    if count_state(results, "failed") > failure_budget:
+    if count_state(states, "failed") > failure_budget:
         return Stop(BUDGET_EXCEEDED, "skipped")
     batch_size = len(batch_names)
-    if batch_size and count_state(results, "failed", batch_names) * 100.0 / batch_size > max_fail_percentage:
+    if batch_size and count_state(states, "failed", batch_names) * 100.0 / batch_size > max_fail_percentage:
         return Stop(PERCENTAGE_EXCEEDED, "skipped")
     if window_closed:
         return Stop(WINDOW_CLOSED, "deferred")
     return None
 
 
-def settle_stopped(results, names, stop, label, versions=None):
-    """Account the computers of a batch a stop kept from starting; returns the names settled."""
-    settled = []
-    for name in names:
-        if results.get(name, {}).get("state") is None:
-            version = (versions or {}).get(name)
-            results[name] = {"state": stop.state, "reason": stop.reason, "batch": label,
-                             "version_before": version, "version_after": version, "steps": {}}
-            settled.append(name)
-    return settled
-
-
-def totals(results):
-    counted = {"total": len(results)}
-    for state in FINAL_STATES:
-        counted[state] = count_state(results, state)
-    return counted
+def totals(states):
+    """``{"total", <each final state>}``: a target not settled yet counts in the total only."""
+    by_state = dict.fromkeys(FINAL_STATES, 0)
+    for state in states.values():
+        if state in by_state:
+            by_state[state] += 1
+    return dict(total=len(states), **by_state)

@@ -32,6 +32,10 @@ description:
   - B(Rules) - members of an HA cluster another member of which failed are held back (C(skipped)); the run
     stops when more than the failure budget failed, or more than the batch percentage of a batch; after a
     stop the batches not started end C(skipped) (failures, the run fails) or C(deferred) (window closed).
+  - B(Errors) - when the SEPM fails in the middle of a batch (an HTTP 500, a lost connection) or anything else
+    goes wrong, the computers this batch and the pre-staged next one moved go home first; those the SEPM will
+    not take back are named in the run as left staged (the next run finishes them); the task then fails in one
+    line and the run's file keeps the outcome for M(endpoint_ops.sepm.rollout_report).
   - In check mode the gate and the preflight run for real and nothing is written.
 author:
   - endpoint_ops maintainers (@endpoint-ops)
@@ -39,11 +43,12 @@ extends_documentation_fragment:
   - endpoint_ops.sepm.connection
   - endpoint_ops.sepm.attributes
 options:
-  rollout:
+  run:
     description:
-      - The run's state, the fact C(sepm_rollout) that M(endpoint_ops.sepm.rollout_plan) set (and each batch updates).
+      - The run's handle, RV(endpoint_ops.sepm.rollout_plan#module:run) of the plan. The run itself stays in its file.
     type: dict
     required: true
+    aliases: [rollout]
   batch:
     description:
       - The batch to run - its number from 1, or C(resume) for computers an interrupted run left staged.
@@ -56,29 +61,31 @@ notes:
 EXAMPLES = r'''
 - name: Run every batch of the plan
   endpoint_ops.sepm.rollout_batch:
-    rollout: "{{ ansible_facts.sepm_rollout }}"
+    run: "{{ plan.run }}"
     batch: "{{ item }}"
-  loop: "{{ ansible_facts.sepm_rollout.labels }}"
+  loop: "{{ plan.run.labels }}"
 '''
 
 RETURN = r'''
 batch:
-  description: The batch's entry in the run's log - its computers, start, end, step times, failed and deferred counts.
+  description:
+    - The batch's entry in the run's log - its label, method, number of computers, start and end (null when it never
+      ran; C(not_run) says why), whether the window held it back (C(gated)), failed and deferred counts; in check
+      mode its C(preview). The computers' own results are in the run's report.
   returned: success
   type: dict
 stopped:
   description: Why the run stops after this batch, or null.
   returned: success
   type: str
-ansible_facts:
-  description: The run's state after the batch.
+run_failed:
+  description: The run has failed (a stop on failures, or an error) and will fail after its report is written.
   returned: success
-  type: complex
-  contains:
-    sepm_rollout:
-      description: The run's state, with C(results) (every computer's C(state), C(reason), C(batch), versions before
-        and after, step times), C(totals), C(stop) and C(run_failed).
-      type: dict
+  type: bool
+totals:
+  description: Computers by state so far (C(total), C(patched), C(compliant), C(failed), C(deferred), C(skipped)).
+  returned: success
+  type: dict
 '''
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import controller_only

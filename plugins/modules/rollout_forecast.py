@@ -38,7 +38,7 @@ options:
   start:
     description:
       - When the run would start, as ISO 8601 with an offset (C(2026-12-05T21:00:00+00:00)); empty is now, on the
-        O(clock).
+        O(clock). With O(variable_prefix), read from C(<prefix>forecast_start).
     type: str
     default: ""
 notes:

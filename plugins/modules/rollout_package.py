@@ -13,7 +13,7 @@ version_added: 0.2.0
 description:
   - Runs on the controller (an action plugin). The rollout role's package method calls it around the tasks that
     run on each host (read its pending restart, copy, install silently, restart, see the SEP service run) and the
-    user's drain and restore hooks; every decision is taken here, on the run's state (the fact C(sepm_rollout)).
+    user's drain and restore hooks; every decision is taken here, on the run that O(run) names.
   - B(begin) - a stop of an earlier batch settles the batch; members of a cluster another member of which failed
     are held back (C(skipped)); the window must be open with one host's install and restart left, else every host
     is C(deferred). Returns RV(hosts), the hosts to patch one at a time.
@@ -24,6 +24,9 @@ description:
     that is not allowed or does not fit the window is C(skipped) with that reason.
   - B(copied) - compares the SHA-256 of every file copied to the host (O(checksums)) with the package; a mismatch
     fails the host before anything is installed.
+  - B(drain) - before the member's drain hook runs, writes it into the drain journal (C(rollout-drains.json) in the
+    run's report folder); B(restored) takes it out after its restore hook ran. A run killed in between leaves the
+    member in the journal, and the next run's plan lists it in C(restore_first), restored before anyone is drained.
   - B(restart) - the restart that completes the install is sent only while the whole restart timeout fits the window;
     else the host is C(deferred) with "patch delivered, restart pending".
   - B(verify) - waits until the SEPM shows the host online, reporting after the restart, at the target version with
@@ -31,24 +34,25 @@ description:
     whether its restore hook may run (RV(restore)).
   - B(fail) - a host task failed at O(failed_step); the host fails with that step's words and O(failure).
   - B(end) - the batch's stop decision (failure budget, batch percentage, window) and its log entry.
-  - Every host ends in the run's C(results) with C(method=package), in the same report as liveupdate hosts.
+  - Every host ends in the run's results with C(method=package), in the same report as liveupdate hosts.
 author:
   - endpoint_ops maintainers (@endpoint-ops)
 extends_documentation_fragment:
   - endpoint_ops.sepm.connection
   - endpoint_ops.sepm.attributes.info_module
 options:
-  rollout:
+  run:
     description:
-      - The run's state, the fact C(sepm_rollout).
+      - The run's handle, RV(endpoint_ops.sepm.rollout_plan#module:run) of the plan.
     type: dict
     required: true
+    aliases: [rollout]
   step:
     description:
       - The step to take.
     type: str
     required: true
-    choices: [begin, gate, copied, restart, verify, fail, end]
+    choices: [begin, gate, copied, drain, restart, verify, restored, fail, end]
   batch:
     description:
       - The batch, for O(step=begin) and O(step=end).
@@ -87,7 +91,7 @@ notes:
 EXAMPLES = r'''
 - name: Gate a host
   endpoint_ops.sepm.rollout_package:
-    rollout: "{{ ansible_facts.sepm_rollout }}"
+    run: "{{ plan.run }}"
     step: gate
     host: SQL-01-N1
     pending_reboot: false
@@ -117,18 +121,18 @@ stopped:
   description: Why the run stops, or null.
   returned: success
   type: str
-ansible_facts:
-  description: The run's state after the step.
+run_failed:
+  description: The run has failed (a stop on failures, or an error) and will fail after its report is written.
   returned: success
-  type: complex
-  contains:
-    sepm_rollout:
-      description: The run's state.
-      type: dict
+  type: bool
+totals:
+  description: Computers by state so far.
+  returned: success
+  type: dict
 '''
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import controller_only
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.package_method import PACKAGE_OPTIONS
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import PACKAGE_OPTIONS
 
 
 def main():

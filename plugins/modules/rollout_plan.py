@@ -12,8 +12,13 @@ short_description: Plan a SEP client patch rollout - targets, preflight, batches
 version_added: 0.1.0
 description:
   - Runs on the controller (an action plugin) and plans a run for M(endpoint_ops.sepm.rollout_batch).
-    The plan, with every option of the run, comes back as the fact C(sepm_rollout), which each batch
-    task takes and returns updated.
+    The run is kept in a file on the controller (under O(report_dir), in C(.runs/), readable by its owner
+    only); the task returns a small handle, RV(run), that every later task of the run passes, so a task's
+    cost does not grow with the fleet. M(endpoint_ops.sepm.rollout_report) writes the report and removes the file.
+  - B(Options from variables) - with O(variable_prefix), an option the task does not give is read from the
+    variable C(<prefix><option>) (C(rollout_serial) for O(serial); C(rollout_forecast_start) for the forecast's
+    C(start)). The rollout role passes only O(variable_prefix=rollout_), so the plan and the forecast read the
+    same variables.
   - B(Targets) - the hosts of the inventory pattern O(targets) (their C(sepm_name) host variable, else
     the inventory name) and the computers of the SEPM groups O(groups) and their subgroups, each once.
     HA clusters come from the host variable O(cluster_var), else from the name and O(cluster_pattern).
@@ -29,7 +34,9 @@ description:
   - Computers found in a staging group come from an interrupted run; they form the C(resume)
     batch, finished and moved home before new batches start.
   - B(Forecast) - when the run will be done, as M(endpoint_ops.sepm.rollout_forecast) gives it, is the last
-    line of RV(plan) and the C(forecast) of the fact; each batch task updates it at the run's pace.
+    line of RV(plan); each batch task updates it at the run's pace.
+  - B(Package) - with O(package_path), the exported client install package is inspected here (as
+    M(endpoint_ops.sepm.install_package_info) does), before anything else.
   - Every option is checked before anything is read or written; a bad one fails in one line.
   - Reads only.
 author:
@@ -50,32 +57,47 @@ EXAMPLES = r'''
       - {days: [sat], start: "22:00", duration: 6h, timezone: Europe/Berlin}
     serial: [1, "50%"]
   register: plan
+
+- name: Run every batch of it
+  endpoint_ops.sepm.rollout_batch:
+    run: "{{ plan.run }}"
+    batch: "{{ item }}"
+  loop: "{{ plan.run.labels }}"
 '''
 
 RETURN = r'''
 plan:
-  description: Lines that show the plan to an operator.
+  description:
+    - Lines that show the plan to an operator - the target, the window, the batch sizes, a line per batch with its first
+      names (past 12 batches, one line for the rest), and the forecast. Every name is in the report.
   returned: success
   type: list
   elements: str
-batches:
-  description: The computer names of each batch, in order.
+run:
+  description: The run's handle; pass it as O(endpoint_ops.sepm.rollout_batch#module:run) to every later task of the run.
   returned: success
-  type: list
-  elements: list
-resume:
-  description: Computers an interrupted run left in a staging group; they are finished first.
-  returned: success
-  type: list
-  elements: str
-ansible_facts:
-  description: The run's state.
-  returned: success
-  type: complex
+  type: dict
   contains:
-    sepm_rollout:
-      description: The plan, the options of the run and every computer's state so far; pass it to M(endpoint_ops.sepm.rollout_batch).
+    file:
+      description: The run's file on the controller.
+      type: str
+    labels:
+      description: The batches in order - C(resume) first when an interrupted run left computers staged, then 1, 2, ...
+      type: list
+      elements: str
+    methods:
+      description: Each batch's delivery method (C(liveupdate) or C(package)), by label.
       type: dict
+    batches:
+      description: How many numbered batches the plan has.
+      type: int
+    target_version:
+      description: The version the run patches to.
+      type: str
+    restore_first:
+      description: Members an interrupted package run drained and did not restore (the drain journal); restore them first.
+      type: list
+      elements: dict
 '''
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import controller_only

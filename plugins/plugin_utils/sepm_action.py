@@ -32,9 +32,17 @@ display = Display()
 
 
 class SepmAction(ActionBase):
-    """``work(params, client, task_vars)`` returns the result; SEPM and input errors fail in one line."""
+    """``work(params, client, task_vars)`` returns the result; SEPM and input errors fail in one line.
+
+    ``VARIABLES``: the options an action also reads from the play's variables named with its
+    ``variable_prefix`` (the rollout role passes ``rollout_``): an option the task does not give is
+    the variable ``<prefix><option>``, so the role hands its variables over once and the plan and the
+    forecast cannot drift apart. ``VARIABLE_NAMES`` maps an option to another variable name.
+    """
 
     OPTIONS = {}
+    VARIABLES = ()
+    VARIABLE_NAMES = {}
     _supports_check_mode = True
 
     def _arguments(self):
@@ -51,6 +59,23 @@ class SepmAction(ActionBase):
                 args[option] = environment[variable]
         return args
 
+    def _with_variables(self, args, task_vars):
+        """The task's arguments, with each option it leaves out taken from ``<variable_prefix><option>`` when set.
+
+        Returns (arguments, {option: variable} for the options taken from variables).
+        """
+        prefix = args.get("variable_prefix")
+        taken = {}
+        if not prefix or not self.VARIABLES:
+            return args, taken
+        args = dict(args)
+        for option in self.VARIABLES:
+            variable = prefix + self.VARIABLE_NAMES.get(option, option)
+            if option not in args and variable in task_vars:
+                args[option] = self._templar.template(task_vars[variable])
+                taken[option] = variable
+        return args, taken
+
     def _task_environment(self):
         environment = {}
         for entry in self._task.environment or []:
@@ -64,9 +89,14 @@ class SepmAction(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        validated = ArgumentSpecValidator(argument_spec(**self.OPTIONS)).validate(self._arguments())
+        args, taken = self._with_variables(self._arguments(), task_vars or {})
+        validated = ArgumentSpecValidator(argument_spec(**self.OPTIONS)).validate(args)
         if validated.error_messages:
-            result.update(failed=True, msg="; ".join(validated.error_messages))
+            messages = "; ".join(validated.error_messages)
+            for option, variable in taken.items():
+                # The user set the variable, not the option: name what they set.
+                messages = messages.replace("'%s'" % option, "'%s'" % variable)
+            result.update(failed=True, msg=messages)
             return result
         params = validated.validated_parameters
         if not HAS_REQUESTS:

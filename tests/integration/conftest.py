@@ -1,9 +1,13 @@
 """Fixtures for tests that run against the SEPM emulator over HTTPS."""
 
+import glob
+import json
 import os
+import re
 import socket
 import sys
 
+import jsonschema
 import pytest
 import requests
 
@@ -14,6 +18,29 @@ if REPO_ROOT not in sys.path:
 from tests.emulator.harness import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
 
 API = "/sepm/api/v1/"
+REPORT_SCHEMA = os.path.join(REPO_ROOT, "docs", "rollout-report.schema.json")
+# The name the rollout gives its reports; tests hand-write older ones as input for the forecast.
+REPORT_NAME = re.compile(r"^rollout-\d{8}T\d{6}Z\.json$")
+
+
+@pytest.fixture(autouse=True)
+def reports_follow_their_schema(request):
+    """Every rollout report a test writes (under its tmp_path) holds to docs/rollout-report.schema.json."""
+    # Asked for before the test, so tmp_path outlives this fixture's check.
+    folder = str(request.getfixturevalue("tmp_path")) if "tmp_path" in request.fixturenames else None
+    yield
+    if folder is None:
+        return
+    with open(REPORT_SCHEMA, encoding="utf-8") as handle:
+        validator = jsonschema.Draft202012Validator(json.load(handle))
+    for path in glob.glob(os.path.join(folder, "**", "rollout-*.json"), recursive=True):
+        if not REPORT_NAME.match(os.path.basename(path)):
+            continue
+        with open(path, encoding="utf-8") as handle:
+            report = json.load(handle)
+        problems = ["%s: %s" % ("/".join(str(part) for part in error.absolute_path), error.message)
+                    for error in validator.iter_errors(report)]
+        assert not problems, "%s does not follow %s: %s" % (path, REPORT_SCHEMA, "; ".join(problems[:5]))
 
 
 class SepmApi:

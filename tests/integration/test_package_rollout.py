@@ -290,3 +290,22 @@ def test_the_emulated_endpoint_refuses_an_install_with_a_restart_pending(emulato
     with pytest.raises(RuntimeError, match="400.*restart pending"):
         emulator.control("POST", "endpoint/install", {"name": name, "version": PATCH})
     assert [e["kind"] for e in emulator.events()["events"]][-1] == "package_install_refused"
+
+
+def test_the_forecast_of_a_mixed_run_takes_the_rollouts_own_variables(emulator, tmp_path, package):
+    """ansible-playbook endpoint_ops.sepm.forecast with the variables of the ha_rollout above: package hosts included."""
+    names = candidates(emulator, 4)
+    members = {names[0]: (None, "liveupdate"), names[1]: (None, "liveupdate"), names[2]: ("ha", "package"), names[3]: ("ha", "package")}
+    window, _opens, _closes = open_window(emulator, minutes_left=20 * 60)
+    variables = {
+        "rollout_targets": "servers", "rollout_windows": [window], "rollout_serial": [2], "rollout_report_dir": str(tmp_path / "reports"),
+        "rollout_package_path": str(package), "rollout_package_version": PATCH, "rollout_cluster_pattern": "^never-matches$",
+    }
+    seq = emulator.events()["last_seq"]
+    run = PlaybookRunner(emulator, tmp_path).run("endpoint_ops.sepm.forecast", "-i", str(inventory(tmp_path, members)),
+                                                 extra_vars=variables)
+    assert run.returncode == 0, run.output[-6000:]
+    assert "at this pace, done on " in run.output
+    forecast = [record["result"] for record in run.records if record["task"].endswith("Forecast when the rollout will be done")][-1]
+    assert [batch["method"] for batch in forecast["forecast"]["batches"]] == ["liveupdate", "package", "package"]
+    assert [event for event in emulator.events(since=seq)["events"] if event["kind"] != "login"] == []

@@ -327,7 +327,8 @@ def test_throttling_and_server_errors_change_nothing_in_the_outcome(emulator, ro
     assert run.returncode == 0, run.output[-4000:]
     assert served and served[0] >= 2, "the bursts did not reach the rollout"
     result = report(tmp_path)
-    assert {host["state"] for host in result["hosts"].values()} <= {"patched", "compliant"}
+    assert {host["state"] for host in result["hosts"].values()} <= {"patched", "compliant"}, \
+        [(name, host) for name, host in result["hosts"].items() if host["state"] not in ("patched", "compliant")]
     assert staged_computers(emulator) == []
 
 

@@ -14,7 +14,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import c
 
 GOOD = {"windows": [{"days": ["sat"], "start": "22:00", "duration": "6h", "timezone": "UTC"}], "ignore_windows": False,
         "policy_timeout": 900, "delivery_timeout": 3600, "restart_timeout": 1800, "poll_interval": 30, "cutoff": 0,
-        "failure_budget": 5, "max_fail_percentage": 20, "max_unavailable_per_cluster": 1, "staging_name": "Patch Staging",
+        "failure_budget": 5, "max_fail_percentage": 20, "max_unavailable_per_cluster": 1, "staging_group": "Patch Staging",
         "target_version": "", "serial": [1, "10%"]}
 
 
@@ -22,7 +22,7 @@ def test_home_of_a_staged_computer_is_the_parent():
     assert home_of("My Company\\Servers\\SQL\\Patch Staging") == "My Company\\Servers\\SQL"
     assert home_of("My Company\\Servers\\SQL\\patch staging") == "My Company\\Servers\\SQL"
     assert home_of("My Company\\Servers\\SQL") == "My Company\\Servers\\SQL"
-    assert home_of("My Company\\Servers\\SQL\\Stage", staging_name="Stage") == "My Company\\Servers\\SQL"
+    assert home_of("My Company\\Servers\\SQL\\Stage", staging_group="Stage") == "My Company\\Servers\\SQL"
     assert staging_path("My Company\\Web") == "My Company\\Web\\Patch Staging"
 
 
@@ -37,9 +37,9 @@ def test_good_options_get_the_cutoff_of_the_three_timeouts():
     ({"poll_interval": 0}, "rollout_poll_interval must be from"),
     ({"policy_timeout": 10 ** 13}, "rollout_policy_timeout must be from"),
     ({"restart_timeout": float("nan")}, "rollout_restart_timeout must be a number"),
-    ({"staging_name": ""}, "rollout_staging_group must be one group name"),
-    ({"staging_name": "A\\B"}, "rollout_staging_group must be one group name"),
-    ({"staging_name": "x" * 65}, "rollout_staging_group must be one group name"),
+    ({"staging_group": ""}, "rollout_staging_group must be one group name"),
+    ({"staging_group": "A\\B"}, "rollout_staging_group must be one group name"),
+    ({"staging_group": "x" * 65}, "rollout_staging_group must be one group name"),
     ({"target_version": "abc"}, "rollout_target_version 'abc' is not a SEP version"),
     ({"failure_budget": -1}, "rollout_failure_budget must be from"),
     ({"max_fail_percentage": 101}, "rollout_max_fail_percentage must be from"),
@@ -64,4 +64,4 @@ def test_any_option_value_is_accepted_or_refused_in_one_line(changes):
     except SepmInputError as error:
         assert "\n" not in str(error) and "rollout_" in str(error)
     else:
-        assert checked["policy_timeout"] >= 1 and checked["poll_interval"] > 0 and checked["staging_name"]
+        assert checked["policy_timeout"] >= 1 and checked["poll_interval"] > 0 and checked["staging_group"]

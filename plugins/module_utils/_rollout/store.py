@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, endpoint_ops maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Where a run lives between its tasks, and the drain journal: JSON files on the controller.
+
+A run's tasks (plan, each batch, each package step, the report) are separate processes, and the
+run grows with the fleet (about a kilobyte per computer): so it stays in one file under the
+report folder (``<report_dir>/.runs/``), written atomically and readable by its owner only, and
+the tasks pass a small handle that names it. The report task removes it. Nothing in it is
+secret (no token, no password), and nothing a later run needs is kept there: the SEPM holds what
+a resume needs, so an AWX job's pod stays stateless between jobs.
+
+The drain journal (``rollout-drains.json`` in the report folder, which an AWX job keeps on a
+persistent volume) is the exception on purpose: a package run writes a member into it before the
+member's drain hook runs and takes it out after its restore hook ran, so the next run knows what
+an interrupted one left drained.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.model import Run
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+
+RUNS_FOLDER = ".runs"
+JOURNAL_NAME = "rollout-drains.json"
+FORMAT = 1
+
+
+def state_folder(report_dir):
+    """The folder of the run files: under the report folder, or a private one in the temporary folder without one."""
+    return os.path.abspath(os.path.join(report_dir, RUNS_FOLDER) if report_dir else
+                           os.path.join(tempfile.gettempdir(), "endpoint_ops.sepm-runs"))
+
+
+def journal_path(report_dir):
+    return os.path.join(os.path.abspath(report_dir), JOURNAL_NAME) if report_dir else \
+        os.path.join(state_folder(""), JOURNAL_NAME)
+
+
+def write_private(path, data):
+    """Write JSON atomically (a whole file or the old one, never half), readable by its owner only."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    temporary = "%s.%s.tmp" % (path, secrets.token_hex(4))
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, separators=(",", ":"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def create(run, report_dir):
+    """Keep a newly planned run; returns the path of its file."""
+    stamp = run.started[:19].replace("-", "").replace(":", "")
+    path = os.path.join(state_folder(report_dir), "run-%sZ-%s.json" % (stamp, secrets.token_hex(4)))
+    save(path, run)
+    return path
+
+
+def save(path, run):
+    write_private(path, {"format": FORMAT, "run": run.to_dict()})
+
+
+def load(path):
+    """The run a handle names; a missing or foreign file fails in one line."""
+    if not isinstance(path, str) or not path:
+        raise SepmInputError("run: give the run handle endpoint_ops.sepm.rollout_plan returned (its run)")
+    try:
+        data = read_json(path)
+    except FileNotFoundError:
+        raise SepmInputError("the run file %s is gone (the run was reported, or its folder removed): plan the run again" % path)
+    except (OSError, ValueError) as exc:
+        raise SepmInputError("the run file %s cannot be read (%s): plan the run again" % (path, exc))
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("run"), dict):
+        raise SepmInputError("%s is not a run file of this collection's version: plan the run again" % path)
+    return Run.from_dict(data["run"])
+
+
+def remove(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+class Journal:
+    """The members a package run drained and has not restored yet (see the module docstring)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def entries(self):
+        if not self.path or not os.path.exists(self.path):
+            return []
+        try:
+            data = read_json(self.path)
+        except (OSError, ValueError) as exc:
+            raise SepmInputError("the drain journal %s cannot be read (%s): restore the members it names by hand, then remove "
+                                 "it" % (self.path, exc))
+        return list(data.get("drained") or []) if isinstance(data, dict) else []
+
+    def add(self, entry):
+        entries = [known for known in self.entries() if known.get("name") != entry["name"]]
+        self._write(entries + [entry])
+
+    def mark_failed(self, name, reason):
+        """The member failed while drained (it may be down): it stays in the journal, and its partners wait for it."""
+        entries = self.entries()
+        for entry in entries:
+            if entry.get("name") == name:
+                entry["failed"] = reason
+                self._write(entries)
+                return
+
+    def remove(self, name):
+        entries = self.entries()
+        kept = [known for known in entries if known.get("name") != name]
+        if len(kept) != len(entries):
+            self._write(kept)
+
+    def _write(self, entries):
+        write_private(self.path, {"drained": entries})
