@@ -109,6 +109,10 @@ class SepmConnectionError(SepmError):
         self.request_sent = request_sent
 
 
+class SepmTlsError(SepmConnectionError):
+    """The SEPM answered, but TLS failed: its certificate is not trusted or not issued for the host name."""
+
+
 class SepmNotFoundError(SepmError):
     """The SEPM answered 410: the group, computer, policy or command does not exist."""
 
@@ -366,18 +370,18 @@ class SepmClient:
         text = self._scrub(exc)
         lowered = text.lower()
         if "mismatch" in lowered or ("hostname" in lowered and "match" in lowered):
-            return SepmConnectionError(
+            return SepmTlsError(
                 "the TLS certificate of %s is not issued for the name %r (hostname mismatch)" % (self._origin(), self.host),
                 hint="set sepm_host to a name the certificate is issued for (its subject alternative names), or "
                      "re-issue the SEPM certificate with this name; ca_path does not change this",
             )
         if "no_certificate_or_crl_found" in lowered or "pem lib" in lowered or "x509" in lowered \
                 or "could not find a suitable tls ca certificate bundle" in lowered:
-            return SepmConnectionError(
+            return SepmTlsError(
                 "the CA bundle given for %s cannot be loaded: it is not a PEM CA bundle" % self._origin(),
                 hint="set ca_path to the SEPM's CA certificate exported in PEM (Base-64) format",
             )
-        return SepmConnectionError(
+        return SepmTlsError(
             "the TLS certificate of %s is not trusted (%s)" % (self._origin(), self._tls_reason(text)),
             hint="set ca_path to the CA bundle that signed the SEPM certificate (or SEPM_CA_PATH), "
                  "or validate_certs: false on a lab SEPM",

@@ -23,6 +23,10 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import ch
 # the socket layer overflows on absurd values such as 1e13).
 TIMEOUT_MAX = 3600
 PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
+UNVERIFIED_WARNING = (
+    "validate_certs is false: the SEPM's certificate is not checked, so anyone between this controller and "
+    "the SEPM can read the password and the token; set ca_path to the CA that signed the SEPM certificate instead"
+)
 
 # option name -> environment variable that fills it when the task does not
 CONNECTION_ENV = {
