@@ -119,6 +119,10 @@ def logout(emu, req):
     return Reply(204)
 
 
+def current_user(emu, req):
+    return Reply(body=emu.current_user(req.raw_token, req.token))
+
+
 def version(emu, _req):
     parts = emu.settings["sepm_version"].split(".")
     return Reply(body={"API_SEQUENCE": API_SEQUENCE, "API_VERSION": f"{parts[0]}.{parts[1]}.{parts[-1]}",
@@ -484,6 +488,7 @@ ROUTES = [
     Route("POST", "identity/authenticate", authenticate, "public"),
     Route("POST", "identity/logout", logout, "user"),
     Route("GET", "version", version, "public"),
+    Route("GET", "sessions/currentuser", current_user, "user"),
     Route("GET", "groups", list_groups),
     Route("GET", "groups/{groupId}", get_group),
     Route("POST", "groups/{groupId}", create_group),

@@ -20,7 +20,17 @@ DEFAULT_SETTINGS = {
     "max_page_size": 1000,
     "sepm_version": fleet.SEPM_VERSION,
 }
-USERS = {"admin": (8, "sysadmin"), "limited": (2, "limitedadmin")}
+# role.bitMask and title, and the permissionSet (UserPermission of Identity.json) each user logs in with:
+# a system administrator has every right; a domain administrator too, but not the system administrator's
+# role the reference asks for commands; a limited administrator here may only report.
+ALL_RIGHTS = {"reportingRights": True, "groupRights": True, "siteRights": True, "remoteCommandRights": True,
+              "policyRights": True}
+REPORTING_ONLY = dict({right: False for right in ALL_RIGHTS}, reportingRights=True)
+USERS = {
+    "admin": (8, "sysadmin", ALL_RIGHTS),
+    "domainadmin": (4, "domainadmin", ALL_RIGHTS),
+    "limited": (2, "limitedadmin", REPORTING_ONLY),
+}
 
 
 class ApiError(Exception):
@@ -140,20 +150,29 @@ class Emulator:
     def authenticate(self, username, password, domain):
         if domain not in (None, "", "Default", "default") or username not in USERS or password != self.password:
             raise ApiError(401, "Invalid username or password.")
-        bitmask, title = USERS[username]
+        bitmask = USERS[username][0]
         token = secrets.token_hex(24)
         lifetime = int(self.settings["token_lifetime_s"])
         self.tokens[token] = Token(username, bitmask, time.monotonic() + lifetime)
         self.log("login", username=username)
+        reply = self.user_token(username, token)
+        reply.update({"getfullName": None, "tokenExpiration": lifetime, "refreshToken": secrets.token_hex(24),
+                      "refreshTokenExpiration": lifetime * 2})
+        return reply
+
+    def user_token(self, username, token):
+        """A UserToken: the login reply (Identity.json) and, with "fullname", GET sessions/currentuser's (administrators.json)."""
+        bitmask, title, rights = USERS[username]
         return {
-            "username": username, "getfullName": None, "domain": "Default", "token": token, "tokenExpiration": lifetime,
-            "refreshToken": secrets.token_hex(24), "refreshTokenExpiration": lifetime * 2,
+            "username": username, "domain": "Default", "token": token,
             "role": {"bitMask": bitmask, "title": title}, "adminId": fleet.ADMIN_ID if bitmask == 8 else fleet.ADMIN_ID[::-1],
-            "clientId": None, "clientSecret": None,
-            "permissionSet": {"reportingRights": True, "groupRights": bitmask == 8, "siteRights": bitmask == 8,
-                              "remoteCommandRights": bitmask == 8, "policyRights": bitmask == 8},
+            "clientId": None, "clientSecret": None, "permissionSet": dict(rights),
             "bannerTitle": None, "bannerText": None, "domainid": self.domain_id.lower(), "serverTime": self.clock.now_ms(),
         }
+
+    def current_user(self, token_value, token):
+        remaining = max(0, int(token.expires - time.monotonic()))
+        return dict(self.user_token(token.username, token_value), fullname=None, tokenExpiration=remaining)
 
     # ----- groups --------------------------------------------------------------------
     def group(self, group_id):
