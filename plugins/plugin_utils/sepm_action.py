@@ -74,7 +74,7 @@ class SepmAction(ActionBase):
             return result
         client = None
         try:
-            client = SepmClient(**client_kwargs(params))
+            client = self.make_client(params)
             result.update(self.work(params, client, task_vars or {}))
         except (SepmError, SepmInputError) as exc:
             result.update(failed=True, msg=str(exc))
@@ -87,6 +87,10 @@ class SepmAction(ActionBase):
             if client is not None:
                 client.close()
         return result
+
+    def make_client(self, params):
+        """The SEPM client for the validated options (an action that records its replies passes its own session)."""
+        return SepmClient(**client_kwargs(params))
 
     def work(self, params, client, task_vars):
         raise NotImplementedError
