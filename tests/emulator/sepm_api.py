@@ -264,6 +264,8 @@ def patch_location_settings(emu, req):
     configuration = validate_location_settings(req.body)
     merge_settings(emu.location_settings(group, location), configuration)
     emu.bump_serial(group)
+    if location is group.default_location:
+        emu.sim.schedule_changed(group.id)
     emu.log("settings_changed", group=emu.path_of(group), group_id=group.id, location=location.name,
             sections=sorted(configuration))
     return Reply(200)
@@ -348,6 +350,7 @@ def _move_one(emu, item):
     if target.id != computer.group_id:
         computer.record["group"] = dict(computer.record["group"], id=target.id, name=emu.path_of(target))
         emu.sim.wake(computer)
+        emu.sim.plan_scheduled_restart(computer)
         emu.log("move", computer=computer.name, computer_id=computer.uid, from_group=emu.path_of(source) if source else None,
                 to_group=emu.path_of(target), to_group_id=target.id)
     return {"responseCode": "200", "responseMessage": "OK"}

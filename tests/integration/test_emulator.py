@@ -304,3 +304,92 @@ def test_reset(clean_emulator, api):
     assert smaller["fleet_size"] == 50
     assert api.ok("GET", "computers")["totalElements"] == 50
     clean_emulator.reset(fleet=200, seed=1)
+
+
+# ----- restarts on a group location's schedule (general_settings.restart) ---------------------------
+MONDAY_8 = 1796630400000  # 2026-12-07 08:00 UTC, a Monday; every emulated client's timeZone is 0 (UTC)
+
+
+def restart_schedule(api, group_path, enabled=True, **schedule):
+    group_id = api.group_id(group_path)
+    wanted = {"time": "12:00", "time_window": 1, "randomize_start_time": True, "monday": True}
+    wanted.update(schedule)
+    api.ok("PATCH", f"groups/{group_id}/locations/default/settings",
+           json={"configuration": {"general_settings": {"restart": {"enabled": enabled, "schedule": wanted}}}})
+
+
+def staged_on(api, group_path, pattern):
+    """A computer of ``group_path`` with the client patch delivered and its restart pending."""
+    allow_patches(api, group_path)
+    advance(api, 61)
+    target = baseline_computer(api, pattern)
+    api.ok("POST", "command-queue/updatecontent", params={"computer_ids": target["uniqueId"]})
+    advance(api, 61 + 2 + 181)
+    assert api.computer(target["computerName"])["rebootRequired"] == 1
+    return target["computerName"]
+
+
+def restarts_of(api, name):
+    return [e for e in api.emulator.events()["events"] if e["kind"] == "restart_begin" and e["computer"] == name]
+
+
+def test_a_pending_patch_restarts_inside_its_groups_schedule_and_not_before(frozen):
+    api = frozen
+    api.emulator.control("POST", "clock", {"set_ms": MONDAY_8})
+    restart_schedule(api, "My Company\\Workstations\\Finance")
+    name = staged_on(api, "My Company\\Workstations\\Finance", "WS-FIN-*")
+    advance(api, 2 * 3600)  # 10:07, before the window (11:00-13:00)
+    assert restarts_of(api, name) == []
+    advance(api, 3 * 3600)  # 13:07
+    begun = restarts_of(api, name)
+    assert len(begun) == 1 and begun[0]["cause"] == "schedule" and begun[0]["command_id"] is None
+    assert MONDAY_8 + 3 * 3600_000 <= begun[0]["sim_ms"] <= MONDAY_8 + 5 * 3600_000
+    patched = api.computer(name)
+    assert patched["agentVersion"] == PATCH and patched["rebootRequired"] == 0 and patched["onlineStatus"] == 1
+
+
+def test_a_group_with_its_schedule_off_restarts_nothing(frozen):
+    """As the rollout's staging groups: a patch delivered there waits for the rollout's own restart."""
+    api = frozen
+    api.emulator.control("POST", "clock", {"set_ms": MONDAY_8})
+    restart_schedule(api, "My Company\\Workstations\\HR", enabled=False)
+    name = staged_on(api, "My Company\\Workstations\\HR", "WS-HR-*")
+    advance(api, 7 * 86400)
+    assert restarts_of(api, name) == [] and api.computer(name)["rebootRequired"] == 1
+
+
+def test_a_computer_moved_out_of_a_scheduled_group_follows_its_new_group(frozen):
+    api = frozen
+    api.emulator.control("POST", "clock", {"set_ms": MONDAY_8})
+    restart_schedule(api, "My Company\\Workstations\\Finance")
+    name = staged_on(api, "My Company\\Workstations\\Finance", "WS-FIN-*")
+    quiet = api.group_id("My Company\\Default Group")
+    api.ok("PATCH", "computers", json=[{"group": {"id": quiet}, "hardwareKey": api.computer(name)["hardwareKey"]}])
+    advance(api, 7 * 86400)
+    assert restarts_of(api, name) == []
+
+
+def test_a_restart_later_waits_for_the_schedule(frozen):
+    api = frozen
+    api.emulator.control("POST", "clock", {"set_ms": MONDAY_8})
+    restart_schedule(api, "My Company\\Workstations\\Sales", time="20:00", randomize_start_time=False)
+    target = baseline_computer(api, "WS-SAL-*")
+    command = api.ok("POST", "command-queue/restart", params={"computer_ids": target["uniqueId"]},
+                     json={"prompt_type": "prompt", "schedule_type": "later"})["commandID_computer"]
+    advance(api, 3600)
+    assert row_of(api, command)["stateId"] == 1, "received, waiting for the schedule"
+    assert restarts_of(api, target["computerName"]) == []
+    advance(api, 11 * 3600 + 60)  # 20:01
+    begun = restarts_of(api, target["computerName"])
+    assert len(begun) == 1 and begun[0]["sim_ms"] == MONDAY_8 + 12 * 3600_000 and begun[0]["command_id"] == command
+    advance(api, 181)
+    assert row_of(api, command)["stateId"] == 3
+
+
+def test_a_restart_later_without_a_schedule_stays_received(frozen):
+    api = frozen
+    target = baseline_computer(api, "WS-ENG-*")
+    command = api.ok("POST", "command-queue/restart", params={"computer_ids": target["uniqueId"]},
+                     json={"prompt_type": "prompt", "schedule_type": "later"})["commandID_computer"]
+    advance(api, 8 * 86400)
+    assert row_of(api, command)["stateId"] == 1 and restarts_of(api, target["computerName"]) == []
