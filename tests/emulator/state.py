@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import fleet
+from . import fleet, tomcat
 from .model import Group, Location, Policy, serial_number
 from .simulation import ClientSimulation
 
@@ -18,6 +18,8 @@ DEFAULT_SETTINGS = {
     "install_s": 60,
     "restart_s": 180,
     "max_page_size": 1000,
+    # Tomcat's maxHttpHeaderSize: the most bytes of request line plus headers the SEPM reads.
+    "max_header_bytes": tomcat.DEFAULT_MAX_HEADER_BYTES,
     "sepm_version": fleet.SEPM_VERSION,
 }
 # role.bitMask and title, and the permissionSet (UserPermission of Identity.json) each user logs in with:
@@ -108,6 +110,7 @@ class Emulator:
         self.faults = []
         self.fault_serial = 0
         self.requests = {}
+        self.request_heads = {"largest_bytes": 0, "refused": 0}
         self.throttle_window = [0.0, 0]
         self.events = []
         self.domain_id = ""
@@ -138,9 +141,21 @@ class Emulator:
             self.commands = {}
             self.faults = []
             self.events = []
-            self.requests = {}
+            self.reset_request_counts()
             self.throttle_window = [0.0, 0]
             self.sim.reset_simulation()
+
+    def reset_request_counts(self):
+        with self.lock:
+            self.requests = {}
+            self.request_heads = {"largest_bytes": 0, "refused": 0}
+
+    def note_request_head(self, head_bytes, refused):
+        """A SEPM request's line plus headers as received, and whether the head limit refused it."""
+        with self.lock:
+            heads = self.request_heads
+            heads["largest_bytes"] = max(heads["largest_bytes"], head_bytes)
+            heads["refused"] += 1 if refused else 0
 
     def log(self, kind, **fields):
         """Append to the control event log (what tests read through /_emulator/events)."""

@@ -1,9 +1,13 @@
 """Behaviour of the SEPM emulator, through raw HTTP (no collection code)."""
 
+import socket
+import ssl
 import time
 
 import pytest
 import requests
+
+from tests.emulator.__main__ import parse_args
 
 PATCH = "14.3.10148.9100"
 BASELINE = "14.3.10148.9000"
@@ -26,6 +30,34 @@ def allow_patches(api, group_path):
     allowed = api.policy_id("lu", "LiveUpdate - Client Patches Allowed")
     api.ok("PUT", f"groups/{group_id}/locations/default/policies/lu", json={"id": allowed})
     return group_id
+
+
+def raw_exchange(emulator, data):
+    """Send ``data`` as it is over one TLS connection; everything the emulator answers until it closes."""
+    context = ssl.create_default_context(cafile=emulator.ca_path)
+    with socket.create_connection((emulator.host, emulator.port), timeout=10) as sock, \
+            context.wrap_socket(sock, server_hostname=emulator.host) as tls:
+        tls.sendall(data)
+        answer = b""
+        while True:
+            chunk = tls.recv(65536)
+            if not chunk:
+                return answer
+            answer += chunk
+
+
+def head_of_size(size, token, method="GET", path="computers", body=b""):
+    """A request head of exactly ``size`` bytes (request line to the blank line, CRLFs included), padded in the query."""
+    start = f"{method} /sepm/api/v1/{path}?pageSize=1&pad=".encode()
+    rest = (f" HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    head = start + b"x" * (size - len(start) - len(rest)) + rest
+    assert len(head) == size
+    return head + body
+
+
+def status_of(answer):
+    return answer.split(b"\r\n", 1)[0].decode()
 
 
 def baseline_computer(api, pattern):
@@ -272,6 +304,50 @@ def test_request_counters(clean_emulator, api):
     api.get("groups/" + "0" * 32)
     counts = clean_emulator.requests_count()
     assert counts["by_endpoint"] == {"GET computers": 2, "GET groups/{groupId}": 1} and counts["total"] == 3
+
+
+# ----- the request head limit (Tomcat's maxHttpHeaderSize) -----------------------------------------------------
+def test_a_head_of_exactly_the_limit_passes_and_one_byte_more_gets_tomcats_400(clean_emulator, api):
+    clean_emulator.reset_requests()
+    fits = raw_exchange(clean_emulator, head_of_size(8192, api.token))
+    assert status_of(fits) == "HTTP/1.1 200 OK", fits[:300]
+    refused = raw_exchange(clean_emulator, head_of_size(8193, api.token, "POST", "command-queue/restart",
+                                                        body=b'{"prompt_type": "no_prompt", "schedule_type": "now"}'))
+    head, _blank, body = refused.partition(b"\r\n\r\n")
+    assert status_of(refused) == "HTTP/1.1 400 "
+    assert b"\r\nConnection: close\r\n" in head + b"\r\n" and b"Content-Type: text/html;charset=utf-8" in head
+    page = body.decode("utf-8")
+    assert "<title>HTTP Status 400 \u2013 Bad Request</title>" in page
+    assert "<p><b>Message</b> Request header is too large</p>" in page
+    assert "java.lang.IllegalArgumentException: Request header is too large" in page
+    counts = clean_emulator.requests_count()
+    # The refused request never reached the SEPM's API: no command was queued.
+    assert counts["by_endpoint"] == {"GET computers": 1}
+    assert counts["largest_head_bytes"] == 8193 and counts["refused_heads"] == 1
+    assert events_of(clean_emulator, "command") == []
+
+
+def test_a_request_line_of_64_kb_gets_the_same_400_not_a_414(clean_emulator, api):
+    refused = raw_exchange(clean_emulator, head_of_size(70000, api.token))
+    assert status_of(refused) == "HTTP/1.1 400 " and b"Request header is too large" in refused
+    assert clean_emulator.requests_count()["refused_heads"] == 1
+
+
+def test_the_head_limit_is_a_setting(clean_emulator, api):
+    clean_emulator.settings(max_header_bytes=4096)
+    assert status_of(raw_exchange(clean_emulator, head_of_size(4096, api.token))) == "HTTP/1.1 200 OK"
+    assert status_of(raw_exchange(clean_emulator, head_of_size(4097, api.token))) == "HTTP/1.1 400 "
+    for bad in (0, 65537, "8k", True, 4096.5):
+        with pytest.raises(RuntimeError, match="max_header_bytes must be a whole number from 1 to 65536"):
+            clean_emulator.settings(max_header_bytes=bad)
+    assert clean_emulator.state()["settings"]["max_header_bytes"] == 4096
+
+
+def test_the_head_limit_is_a_command_line_option():
+    assert parse_args([]).max_header_bytes == 8192
+    assert parse_args(["--max-header-bytes", "4096"]).max_header_bytes == 4096
+    with pytest.raises(SystemExit):
+        parse_args(["--max-header-bytes", "0"])
 
 
 def test_console_actions(clean_emulator, api):
