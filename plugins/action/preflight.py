@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.endpoint_ops.sepm.plugins.action.rollout_plan import ActionModule as PlanAction
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils import preflight
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmClient
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import check_connection, client_kwargs
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import client_for
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import check_version
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.preflight_rules import FAIL, summary
@@ -25,9 +24,8 @@ class ActionModule(PlanAction):
     OPTIONS = preflight.PREFLIGHT_OPTIONS
 
     def make_client(self, params):
-        check_connection(params)
         self._recorder = preflight.ReplyRecorder()  # pylint: disable=attribute-defined-outside-init
-        return SepmClient(session=preflight.RecordingSession(self._recorder), **client_kwargs(params))
+        return client_for(params, session=preflight.RecordingSession(self._recorder))
 
     def work(self, params, client, task_vars):
         if params["target_version"]:
@@ -41,7 +39,7 @@ class ActionModule(PlanAction):
             except SepmInputError:
                 hosts = []  # a pattern that matches nothing is the targets check's fail line
         settings = preflight.Settings(params, hosts)
-        verdicts = preflight.run(client, self._recorder, settings)
+        verdicts = preflight.run(client, self._recorder, settings, preflight.probe_client(params, self._recorder))
         counts, line = summary(verdicts)
         result = {
             "changed": False,

@@ -568,9 +568,9 @@ class SepmClient:
 
     # -- SEPM concepts ---------------------------------------------------------------
 
-    def version(self):
-        """``GET version``: the SEPM's version; needs no token."""
-        return self._send("GET", "version", authenticate=False)
+    def version(self, params=None):
+        """``GET version``: the SEPM's version; needs no token (``params``: the preflight's harmless long query)."""
+        return self._send("GET", "version", params=params, authenticate=False)
 
     def computers(self, group_id=None, name=None, computer_id=None, hardware_key=None, os=None,
                   page_size=DEFAULT_PAGE_SIZE):

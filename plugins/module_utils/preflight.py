@@ -21,13 +21,15 @@ import time
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils import preflight_rules as rules
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import (
-    DEFAULT_PAGE_SIZE, HAS_REQUESTS, SepmAuthError, SepmError, SepmNotFoundError, SepmTlsError,
+    DEFAULT_PAGE_SIZE, HAS_REQUESTS, SepmAuthError, SepmClient, SepmConnectionError, SepmError, SepmNotFoundError,
+    SepmTlsError,
 )
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import ROLLOUT_RECORD_FIELDS
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import UNVERIFIED_WARNING
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import UNVERIFIED_WARNING, client_kwargs
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import normalize_path
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.policies import find_policy
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.request_size import DEFAULT_MAX_REQUEST_BYTES
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import newest_patch
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.shapes import merge, shape_of, text_shape
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import fetch_records
@@ -42,6 +44,13 @@ BUNDLE_FORMAT = 1
 NO_SUCH_COMMAND = "0" * 32
 # Inventory hosts looked up by name, one request each (targets.fetch_records looks up up to 10 singly).
 TARGET_SAMPLE = 10
+# The harmless long query of the request-size probe (GET version ignores what it does not know).
+PROBE_PARAMETER = "preflight_probe"
+# Statuses of a head the server would not read: Tomcat's 400, and what other servers and proxies answer.
+HEAD_REFUSED = frozenset((400, 413, 414, 431))
+# A restart command as the rollout sends it, for how many computer ids one request carries.
+RESTART_BODY = {"prompt_type": "no_prompt", "schedule_type": "now",
+                "message": "Symantec Endpoint Protection client patch - restarting within the maintenance window"}
 
 # The module's own options (beside the connection options); its documentation is plugins/modules/preflight.py.
 PREFLIGHT_OPTIONS = {
@@ -127,6 +136,7 @@ class Settings:
         self.denying = _names("denying_policies", params.get("denying_policies"))
         self.target_version = params.get("target_version") or ""
         self.clock = params.get("clock") or "sepm"
+        self.max_request_bytes = params.get("max_request_bytes") or DEFAULT_MAX_REQUEST_BYTES
 
 
 def _names(option, names):
@@ -144,8 +154,9 @@ def _names(option, names):
 class Preflight:
     """Runs the checks in order; a check that cannot run (no login, no rights) is skipped with the reason."""
 
-    def __init__(self, client, recorder, settings, now=time.time):
+    def __init__(self, client, recorder, settings, probe=None, now=time.time):
         self.client = client
+        self.probe = probe
         self.recorder = recorder
         self.settings = settings
         self.now = now
@@ -172,6 +183,8 @@ class Preflight:
             self.check_rights(token)
             self.check_fleet()
         self.add(rules.clock_verdict(skew, self.settings.clock))
+        if self.probe is not None:
+            self.check_request_limit(token is not None)
         done = {verdict.check for verdict in self.verdicts}
         why = "no session (see the login line)" if token is None else "the computer listing failed (see its line)"
         for check in rules.CHECKS:
@@ -327,6 +340,33 @@ class Preflight:
         return [rules.computer_fields_verdict(records, ROLLOUT_RECORD_FIELDS),
                 rules.page_size_verdict(DEFAULT_PAGE_SIZE, page.get("size"))]
 
+    def check_request_limit(self, in_session):
+        """The largest request head the server takes, by GET version with a long query, against max_request_bytes."""
+        base = self.probe.request_head_bytes("GET", "version", params={PROBE_PARAMETER: ""}, authenticate=False)
+
+        def accepts(size):
+            try:
+                self.read("GET", "version", self.probe.version, {PROBE_PARAMETER: "a" * max(0, size - base)})
+            except SepmConnectionError:
+                return False  # a server (or proxy) may close the connection on a head it will not read
+            except SepmError as exc:
+                if exc.status in HEAD_REFUSED:
+                    return False
+                raise
+            return True
+
+        try:
+            accepted, fits = rules.find_request_limit(accepts, self.settings.max_request_bytes)
+        except SepmError as exc:
+            self.add(rules.Verdict("request_limit", rules.FAIL, str(exc), "error"))
+            return
+        ids = None
+        if in_session:
+            chunks = self.client.split_for_url("POST", "command-queue/restart", [NO_SUCH_COMMAND] * 2000,
+                                               lambda chunk: {"computer_ids": ",".join(chunk)}, json_body=RESTART_BODY)
+            ids = len(chunks[0]) if chunks else None
+        self.add(rules.request_limit_verdict(accepted, fits, self.settings.max_request_bytes, ids))
+
     def command_queue(self):
         try:
             self.read("GET", "command-queue/{command_id}", self.client.request, "GET", "command-queue/" + NO_SUCH_COMMAND)
@@ -339,9 +379,17 @@ class Preflight:
         return [rules.command_queue_verdict(200)]
 
 
-def run(client, recorder, settings):
+def probe_client(params, recorder):
+    """A client for the request-size probe only: no credentials (GET version needs none), one attempt per read,
+    and room for heads up to the probe's largest, beyond max_request_bytes (the limit it measures)."""
+    options = dict(client_kwargs(params), username=None, password=None, token=None,
+                   max_request_bytes=rules.PROBE_HIGH, max_attempts=1)
+    return SepmClient(session=RecordingSession(recorder), **options)
+
+
+def run(client, recorder, settings, probe=None):
     """The verdicts of every check, in order; the session is closed at the end."""
-    preflight = Preflight(client, recorder, settings)
+    preflight = Preflight(client, recorder, settings, probe)
     try:
         verdicts = preflight.run()
     finally:

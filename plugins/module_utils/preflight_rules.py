@@ -392,16 +392,17 @@ def page_size_verdict(asked, honoured):
                                           honoured, asked, -(-20000 // honoured), -(-20000 // asked)), "smaller", facts)
 
 
-def largest_accepted(accepts, low, high, resolution=256):
+def largest_accepted(accepts, low, high, resolution=256, low_accepted=False):
     """The largest size in ``low..high`` that ``accepts(size)`` takes, by binary search; ``low - 1`` when none.
 
     ``accepts`` is a harmless read of that many bytes of request head; sizes are taken as a
     step function (every size up to the limit accepted, none above), so about
     ``log2((high - low) / resolution)`` reads find it within ``resolution`` bytes.
+    ``low_accepted``: ``low`` is known to be taken already, so it is not asked again.
     """
     if accepts(high):
         return high
-    if not accepts(low):
+    if not low_accepted and not accepts(low):
         return low - 1
     good, bad = low, high
     while bad - good > resolution:
@@ -413,19 +414,36 @@ def largest_accepted(accepts, low, high, resolution=256):
     return good
 
 
-def request_limit_verdict(accepted, tried_up_to, max_request_bytes, ids_per_request):
-    """``accepted``: the largest request head (request line plus headers) the server took, in bytes."""
-    facts = {"accepted_bytes": accepted, "tried_up_to": tried_up_to, "max_request_bytes": max_request_bytes,
-             "ids_per_request": ids_per_request}
-    if accepted >= tried_up_to:
-        return Verdict("request_limit", OK, "the server took a request head of %d bytes, the most tried; the client keeps "
-                                            "each request within %d bytes (max_request_bytes): %d computer ids a "
-                                            "command" % (accepted, max_request_bytes, ids_per_request), facts=facts)
-    if accepted >= max_request_bytes:
-        return Verdict("request_limit", OK, "the server takes a request head of about %d bytes; the client keeps each "
-                                            "request within %d bytes (max_request_bytes): %d computer ids a command" % (
-                                                accepted, max_request_bytes, ids_per_request), facts=facts)
+# The preflight's probe: heads from 1 KiB to 64 KiB, found within 128 bytes (about ten reads).
+PROBE_LOW, PROBE_HIGH, PROBE_RESOLUTION = 1024, 65536, 128
+
+
+def find_request_limit(accepts, max_request_bytes, low=PROBE_LOW, high=PROBE_HIGH, resolution=PROBE_RESOLUTION):
+    """``(largest head accepted, whether max_request_bytes itself is)``: the split size is asked first, exactly."""
+    if accepts(max_request_bytes):
+        return largest_accepted(accepts, max_request_bytes, high, resolution, low_accepted=True), True
+    return largest_accepted(accepts, low, max_request_bytes - 1, resolution), False
+
+
+def request_limit_verdict(accepted, fits, max_request_bytes, ids_per_request, tried_up_to=PROBE_HIGH):
+    """``accepted``: the largest request head (request line plus headers) the server took, in bytes;
+    ``fits``: a head of exactly ``max_request_bytes`` was taken; ``ids_per_request``: how many computer
+    ids the client puts in one command at that size (None when it could not tell: no session)."""
+    facts = {"accepted_bytes": accepted, "tried_up_to": tried_up_to, "max_request_bytes": max_request_bytes}
+    split = ""
+    if ids_per_request:
+        facts["ids_per_request"] = ids_per_request
+        split = ": %d computer ids a command request" % ids_per_request
+    if fits:
+        took = "a request head of %d bytes, the most tried" % accepted if accepted >= tried_up_to else \
+            "a request head of about %d bytes" % accepted
+        return Verdict("request_limit", OK, "the server takes %s; the client keeps every request within %d bytes "
+                                            "(max_request_bytes)%s" % (took, max_request_bytes, split), facts=facts)
+    if accepted < PROBE_LOW:
+        return Verdict("request_limit", FAIL, "the server refused even a %d-byte request head: look at what stands "
+                                              "between this controller and the SEPM (a proxy)" % PROBE_LOW,
+                       "refuses_all", facts)
     return Verdict("request_limit", FAIL, "the server refuses a request head over about %d bytes, less than the %d the "
-                                          "client sends (max_request_bytes): a command for many computers would fail; set "
-                                          "max_request_bytes: %d (or SEPM_MAX_REQUEST_BYTES=%d)" % (
+                                          "client may send (max_request_bytes): a command for many computers would fail; "
+                                          "set max_request_bytes: %d (or SEPM_MAX_REQUEST_BYTES=%d)" % (
                                               accepted, max_request_bytes, accepted, accepted), "too_small", facts)

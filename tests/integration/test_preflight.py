@@ -43,6 +43,7 @@ def sepm_fixture():
 def fresh_fixture(sepm):
     sepm.reset()
     sepm.clear_faults()
+    sepm.settings(max_header_bytes=8192)
     sepm.control("POST", "clock", {"set_ms": int(time.time() * 1000), "time_scale": 1})
     return sepm
 
@@ -217,6 +218,17 @@ def test_warnings_do_not_fail_the_run(preflight, fresh, tmp_path):
     assert lines["tls"].startswith("warn TLS: validate_certs is false")
     assert {level for check, level in levels(lines).items() if check not in ("clock", "targets", "tls")} == {"ok"}
     assert "preflight passed with 3 warning(s)" in run.stdout
+
+
+def test_a_request_limit_of_4096_bytes_fails_naming_the_value_to_set(preflight, fresh):
+    fresh.settings(max_header_bytes=4096)
+    run, lines, _bundles = preflight()
+    assert run.returncode != 0
+    found = re.match(r"^fail request size: the server refuses a request head over about (\d+) bytes, less than the 8192 "
+                     r"the client may send \(max_request_bytes\): .* set max_request_bytes: (\d+)", lines["request_limit"])
+    assert found, lines["request_limit"]
+    assert 4096 - 128 <= int(found.group(1)) <= 4096 and found.group(1) == found.group(2)
+    assert write_calls(fresh) == {}
 
 
 def test_bad_input_fails_in_one_line_before_any_request(preflight, fresh):

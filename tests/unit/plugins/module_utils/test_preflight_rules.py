@@ -194,7 +194,26 @@ def test_the_binary_search_when_nothing_or_everything_fits():
     assert rules.largest_accepted(lambda size: True, 1024, 65536) == 65536
 
 
+@PROPERTY
+@given(st.integers(min_value=1024, max_value=65536), st.sampled_from([4096, 8192, 16384]))
+def test_the_split_size_itself_is_asked_exactly(limit, max_request_bytes):
+    asked = []
+
+    def accepts(size):
+        asked.append(size)
+        return size <= limit
+
+    found, fits = rules.find_request_limit(accepts, max_request_bytes)
+    assert asked[0] == max_request_bytes and fits == (limit >= max_request_bytes)
+    assert found <= limit and (limit - found <= rules.PROBE_RESOLUTION or found == rules.PROBE_HIGH)
+    assert len(asked) <= 12, "a few reads"
+
+
 def test_a_server_below_the_client_split_size_fails_naming_the_value_to_set():
-    verdict = rules.request_limit_verdict(4095, 65536, 8192, 240)
-    assert verdict.level == rules.FAIL and "max_request_bytes: 4095" in verdict.message
-    assert rules.request_limit_verdict(8191 + 1, 65536, 8192, 240).level == rules.OK
+    verdict = rules.request_limit_verdict(4050, False, 8192, 240)
+    assert verdict.level == rules.FAIL and "set max_request_bytes: 4050" in verdict.message
+    assert "about 4050 bytes, less than the 8192" in verdict.message
+    fits = rules.request_limit_verdict(8250, True, 8192, 240)
+    assert fits.level == rules.OK and "240 computer ids a command request" in fits.message
+    assert "the most tried" in rules.request_limit_verdict(65536, True, 8192, None).message
+    assert rules.request_limit_verdict(1023, False, 8192, None).code == "refuses_all"
