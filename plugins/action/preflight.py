@@ -18,7 +18,6 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import ch
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.preflight_rules import FAIL, summary
 
 
-
 class ActionModule(PlanAction):
 
     OPTIONS = preflight.PREFLIGHT_OPTIONS

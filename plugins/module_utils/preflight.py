@@ -382,9 +382,9 @@ class Preflight:
 def probe_client(params, recorder):
     """A client for the request-size probe only: no credentials (GET version needs none), one attempt per read,
     and room for heads up to the probe's largest, beyond max_request_bytes (the limit it measures)."""
-    options = dict(client_kwargs(params), username=None, password=None, token=None,
-                   max_request_bytes=rules.PROBE_HIGH, max_attempts=1)
-    return SepmClient(session=RecordingSession(recorder), **options)
+    options = client_kwargs(params)
+    options.update({"username": None, "password": None, "token": None, "max_request_bytes": rules.PROBE_HIGH})
+    return SepmClient(session=RecordingSession(recorder), max_attempts=1, **options)
 
 
 def run(client, recorder, settings, probe=None):
@@ -445,4 +445,3 @@ def write_bundle(directory, host, content, created):
 
 def utc_now():
     return datetime.datetime.now(datetime.timezone.utc)
-

@@ -104,7 +104,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 lines:
-  description: One line per check (C(<level> <check>: <what it found and what to do>)), then the summary line.
+  description: "One line per check (C(<level> <check>: <what it found and what to do>)), then the summary line."
   returned: success
   type: list
   elements: str

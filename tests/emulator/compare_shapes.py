@@ -158,7 +158,7 @@ def bundle_from_captures(directory):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator.compare_shapes", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.emulator.compare_shapes", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("bundles", nargs="*", help="shape bundles (preflight-<host>-<UTC time>.json)")
     parser.add_argument("--from-captures", metavar="DIR", help="print a bundle made from the real captures in DIR")
     args = parser.parse_args(argv)

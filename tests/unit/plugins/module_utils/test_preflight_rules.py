@@ -136,7 +136,7 @@ def test_the_rollout_record_fields_are_the_ones_normalize_computer_reads():
 
     normalize_computer(Recording({"group": {}}))
     for field in ROLLOUT_RECORD_FIELDS:
-        assert field.split(".")[0] in read, field
+        assert field.split(".", maxsplit=1)[0] in read, field
 
 
 def test_computer_fields_count_the_records_lacking_one():
