@@ -242,9 +242,15 @@ def test_bad_input_fails_in_one_line_before_any_request(preflight, fresh):
 
 
 def test_the_role_takes_the_rollouts_and_patch_policys_defaults():
-    own = yaml.safe_load((REPO_ROOT / "roles" / "preflight" / "defaults" / "main.yml").read_text(encoding="utf-8"))
+    """Each ``variable | default(value)`` in the role's defaults has that role's own default value."""
+    own = (REPO_ROOT / "roles" / "preflight" / "defaults" / "main.yml").read_text(encoding="utf-8")
     theirs = {}
     for role in ("rollout", "patch_policy"):
         theirs.update(yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text(encoding="utf-8")))
-    shared = {name: value for name, value in own.items() if not name.startswith("preflight_")}
-    assert shared == {name: theirs[name] for name in shared}
+    read = re.findall(r"\b((?:rollout|patch_policy)_\w+) \| default\(([^()]*)\)", own)
+    assert {name for name, _value in read} == {
+        "rollout_groups", "rollout_targets", "rollout_target_version", "rollout_allow_policy", "rollout_clock",
+        "rollout_report_dir", "patch_policy_allowed_groups", "patch_policy_denied_groups", "patch_policy_allowing_policy",
+        "patch_policy_denying_policy"}
+    for name, value in read:
+        assert yaml.safe_load(value) == theirs[name], name
