@@ -15,7 +15,7 @@ description:
     optionally waits until every computer reaches a final state, reading the status a page at
     a time (not one request per computer).
   - The targets go into the request's URL, which the SEPM's web server limits (O(max_request_bytes),
-    8192 bytes: about 220 computers or groups a request). A longer list is sent in as many requests
+    8192 bytes, about 220 computers or groups a request). A longer list is sent in as many requests
     as it takes, each of which the SEPM queues as a command of its own; the module returns all their ids
     in RV(command_ids), and M(endpoint_ops.sepm.command_info), O(command=cancel) and O(wait) take them
     as one command.
