@@ -418,9 +418,9 @@ class Engine:
         return True, ""
 
     def command(self, command, names, body=None):
-        reply = self.client.send_command(command, computer_ids=[self.computers[name]["id"] for name in names], body=body)
+        command_ids = self.client.send_command(command, computer_ids=[self.computers[name]["id"] for name in names], body=body)
         self.changed = True
-        return reply.get("commandID_computer")
+        return command_ids.get("computers", [])
 
     def move(self, moves):
         """Move (hardware key, group id) pairs in one request; returns the names the SEPM refused."""

@@ -159,4 +159,3 @@ def test_split_with_any_growing_measure(costs, base, limit):
 
 def test_an_empty_list_makes_no_chunk():
     assert split_to_fit([], lambda chunk: 10 ** 9, 10) == []
-
