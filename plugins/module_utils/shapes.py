@@ -160,15 +160,3 @@ def differences(real, emulated, where=""):
     if real_array and emulated_array and "items" in real_array and "items" in emulated_array:
         found.extend(differences(real_array["items"], emulated_array["items"], (where or "") + "[]"))
     return found
-
-
-def leaves(shape, where=""):
-    """Every ``(path, types)`` of a shape, for a reader who wants to see what a reply held."""
-    found = [(where or "(reply)", sorted(types_of(shape)))]
-    for member in _members(shape):
-        if member["type"] == "object":
-            for key, item in member["keys"].items():
-                found.extend(leaves(item, "%s.%s" % (where, key) if where else key))
-        elif member["type"] == "array" and "items" in member:
-            found.extend(leaves(member["items"], (where or "") + "[]"))
-    return found
