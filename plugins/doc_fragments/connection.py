@@ -63,6 +63,17 @@ options:
       - If not set, the value of the E(SEPM_TIMEOUT) environment variable is used.
     type: int
     default: 30
+  max_request_bytes:
+    description:
+      - The most bytes of request line plus headers a request to the SEPM may have, from 1024 to 1048576.
+      - The SEPM's web server (Apache Tomcat) refuses more than its C(maxHttpHeaderSize), 8192 bytes unless its
+        C(server.xml) sets another value, with HTTP 400. Lists that go into a URL (the computers and groups of a
+        command) are split into as many requests as it takes, so no request is ever refused; a request that cannot
+        fit even with one item fails before anything is sent.
+      - Raise it only to what that SEPM allows.
+      - If not set, the value of the E(SEPM_MAX_REQUEST_BYTES) environment variable is used.
+    type: int
+    default: 8192
 requirements:
   - requests >= 2.28 on the controller
 notes:

@@ -104,6 +104,14 @@ options:
     default: 30
     env:
       - name: SEPM_TIMEOUT
+  max_request_bytes:
+    description:
+      - The most bytes of request line plus headers a request to the SEPM may have; the SEPM's web server (Tomcat)
+        refuses more than its C(maxHttpHeaderSize), 8192 bytes by default.
+    type: int
+    default: 8192
+    env:
+      - name: SEPM_MAX_REQUEST_BYTES
   hostnames:
     description:
       - How to name a host, in order of preference; the first entry with a value that no other host has taken wins.

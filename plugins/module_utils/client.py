@@ -13,6 +13,7 @@ unit tests share it as it is.
 from __future__ import annotations
 
 import email.utils
+import itertools
 import json
 import random
 import re
@@ -27,10 +28,26 @@ except ImportError:  # pragma: no cover - reported by the callers with missing_r
 else:
     HAS_REQUESTS = True
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.request_size import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    RequestTooLarge,
+    head_bytes,
+    split_to_fit,
+)
+
 API_PATH = "/sepm/api/v1/"
 DEFAULT_PORT = 8446
 DEFAULT_PAGE_SIZE = 1000
 DEFAULT_TIMEOUT = 30
+# The key of a command id in the SEPM's reply, by kind of target.
+COMMAND_REPLY_KEYS = {"computers": "commandID_computer", "groups": "commandID_group"}
+# A page number as wide as any a list will reach, for measuring a paged request before its first page.
+WIDEST_PAGE_INDEX = 99999
+MAX_REQUEST_BYTES_HINT = (
+    "the SEPM's web server (Tomcat) refuses a request line plus headers over its maxHttpHeaderSize, 8192 bytes unless "
+    "its server.xml says more: raise max_request_bytes (or SEPM_MAX_REQUEST_BYTES) only to what that SEPM allows"
+)
 RETRYABLE_STATUS = frozenset((429, 502, 503, 504))
 # Statuses a server answers before it acts on a request, so even a command is safe to send again.
 RETRYABLE_STATUS_NOT_PROCESSED = frozenset((429, 503))
@@ -109,6 +126,10 @@ class SepmConnectionError(SepmError):
         self.request_sent = request_sent
 
 
+class SepmTlsError(SepmConnectionError):
+    """The SEPM answered, but TLS failed: its certificate is not trusted or not issued for the host name."""
+
+
 class SepmNotFoundError(SepmError):
     """The SEPM answered 410: the group, computer, policy or command does not exist."""
 
@@ -153,6 +174,7 @@ class SepmClient:
 
     def __init__(self, host, port=DEFAULT_PORT, username=None, password=None, domain=None,
                  token=None, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
+                 max_request_bytes=DEFAULT_MAX_REQUEST_BYTES,
                  deadline=None, max_attempts=8, backoff_base=0.5, backoff_cap=30.0,
                  session=None, sleep=time.sleep, clock=time.monotonic):
         if not host:
@@ -164,6 +186,7 @@ class SepmClient:
         self.domain = domain or ""
         self.base_url = "https://%s:%d%s" % (host, self.port, API_PATH)
         self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        self.max_request_bytes = DEFAULT_MAX_REQUEST_BYTES if max_request_bytes is None else int(max_request_bytes)
         self.deadline = deadline if deadline is not None else max(120.0, 4.0 * self.timeout)
         self.max_attempts = max(1, int(max_attempts))
         self.backoff_base = backoff_base
@@ -293,10 +316,50 @@ class SepmClient:
                 raise self._error_from(response, method, path)
             return self._decode(response, method, path)
 
+    def _headers(self, authenticate):
+        return {"Authorization": "Bearer %s" % self._token} if authenticate and self._token else {}
+
+    def request_head_bytes(self, method, path, params=None, json_body=None, authenticate=True):
+        """Bytes of request line plus headers of this request as it would be sent now (the current token included).
+
+        Measured on the request the session prepares, the one ``session.request`` would send:
+        its encoded query, the session's headers and cookies, Content-Length.
+        """
+        data = json.dumps(json_body) if json_body is not None else None
+        prepared = self._session.prepare_request(requests.Request(
+            method, self.base_url + path.lstrip("/"), params=params, data=data, headers=self._headers(authenticate)))
+        return head_bytes(prepared.method, prepared.url, prepared.headers)
+
+    def split_for_url(self, method, path, items, params_for, json_body=None):
+        """The one rule for a list that goes into a URL: ``items`` in chunks, each request within max_request_bytes.
+
+        ``params_for(chunk)`` gives the query of the request that carries ``chunk``. Order is
+        kept and every item is in one chunk. Every chunk is measured before anything is sent,
+        so an item that cannot fit even alone fails in one line first.
+        """
+        items = list(items)
+        if not items:
+            return []
+        self._ensure_token()
+        try:
+            return split_to_fit(items, lambda chunk: self.request_head_bytes(method, path, params_for(chunk), json_body),
+                                self.max_request_bytes)
+        except RequestTooLarge as exc:
+            raise SepmInputError(
+                "%s %s: a request for just %r needs %d bytes of request line and headers, more than max_request_bytes "
+                "(%d): %s" % (method, path, exc.item, exc.head_bytes, self.max_request_bytes, MAX_REQUEST_BYTES_HINT)
+            ) from None
+
+    def _check_fits(self, method, path, params, json_body, authenticate):
+        size = self.request_head_bytes(method, path, params, json_body, authenticate)
+        if size > self.max_request_bytes:
+            raise SepmInputError("%s %s: its request line and headers would be %d bytes, more than max_request_bytes "
+                                 "(%d), so it was not sent: %s" % (method, path.split("?")[0], size,
+                                                                   self.max_request_bytes, MAX_REQUEST_BYTES_HINT))
+
     def _transmit(self, method, path, params, json_body, authenticate):
-        headers = {}
-        if authenticate and self._token:
-            headers["Authorization"] = "Bearer %s" % self._token
+        self._check_fits(method, path, params, json_body, authenticate)
+        headers = self._headers(authenticate)
         data = json.dumps(json_body) if json_body is not None else None
         self.request_count += 1
         try:
@@ -366,18 +429,18 @@ class SepmClient:
         text = self._scrub(exc)
         lowered = text.lower()
         if "mismatch" in lowered or ("hostname" in lowered and "match" in lowered):
-            return SepmConnectionError(
+            return SepmTlsError(
                 "the TLS certificate of %s is not issued for the name %r (hostname mismatch)" % (self._origin(), self.host),
                 hint="set sepm_host to a name the certificate is issued for (its subject alternative names), or "
                      "re-issue the SEPM certificate with this name; ca_path does not change this",
             )
         if "no_certificate_or_crl_found" in lowered or "pem lib" in lowered or "x509" in lowered \
                 or "could not find a suitable tls ca certificate bundle" in lowered:
-            return SepmConnectionError(
+            return SepmTlsError(
                 "the CA bundle given for %s cannot be loaded: it is not a PEM CA bundle" % self._origin(),
                 hint="set ca_path to the SEPM's CA certificate exported in PEM (Base-64) format",
             )
-        return SepmConnectionError(
+        return SepmTlsError(
             "the TLS certificate of %s is not trusted (%s)" % (self._origin(), self._tls_reason(text)),
             hint="set ca_path to the CA bundle that signed the SEPM certificate (or SEPM_CA_PATH), "
                  "or validate_certs: false on a lab SEPM",
@@ -505,9 +568,9 @@ class SepmClient:
 
     # -- SEPM concepts ---------------------------------------------------------------
 
-    def version(self):
-        """``GET version``: the SEPM's version; needs no token."""
-        return self._send("GET", "version", authenticate=False)
+    def version(self, params=None):
+        """``GET version``: the SEPM's version; needs no token (``params``: the preflight's harmless long query)."""
+        return self._send("GET", "version", params=params, authenticate=False)
 
     def computers(self, group_id=None, name=None, computer_id=None, hardware_key=None, os=None,
                   page_size=DEFAULT_PAGE_SIZE):
@@ -519,10 +582,14 @@ class SepmClient:
             params["computer_id"] = computer_id
         if hardware_key:
             params["hardware_key"] = hardware_key
-        if os:
-            params["os"] = list(os)
         path = _path("groups/%s/computers", group_id) if group_id else "computers"
-        return self.paged(path, params, page_size=page_size)
+        if not os:
+            return self.paged(path, params, page_size=page_size)
+        # A computer has one OS, so the lists of several OS filters never overlap.
+        chunks = self.split_for_url("GET", path, os, lambda chunk: dict(
+            params, os=list(chunk), pageSize=page_size, pageIndex=WIDEST_PAGE_INDEX))
+        return itertools.chain.from_iterable(
+            self.paged(path, dict(params, os=chunk), page_size=page_size) for chunk in chunks)
 
     def groups(self, full_path=None, page_size=DEFAULT_PAGE_SIZE):
         params = {"fullPathName": full_path} if full_path else {}
@@ -631,13 +698,31 @@ class SepmClient:
         return replies
 
     def send_command(self, command, computer_ids=None, group_ids=None, body=None):
-        """Queue one command for many computers or groups; returns the SEPM's command ids."""
-        params = {}
-        if computer_ids:
-            params["computer_ids"] = ",".join(computer_ids)
-        if group_ids:
-            params["group_ids"] = ",".join(group_ids)
-        return self.request("POST", _path("command-queue/%s", command), params=params, json_body=body) or {}
+        """Queue a command for many computers or groups; returns its command ids by kind of target.
+
+        The targets go into the URL, so a long list takes several requests (split_for_url), each
+        queueing a command of its own: ``{"computers": [id, ...], "groups": [id, ...]}`` (a kind
+        only when given) holds them all, in the order sent, to be read and cancelled as one.
+        """
+        path = _path("command-queue/%s", command)
+        batches = []
+        for kind, parameter, ids in (("computers", "computer_ids", computer_ids), ("groups", "group_ids", group_ids)):
+            def query(chunk, parameter=parameter):
+                return {parameter: ",".join(chunk)}
+            batches += [(kind, query(chunk)) for chunk in self.split_for_url("POST", path, ids or (), query, json_body=body)]
+        command_ids = {}
+        for number, (kind, params) in enumerate(batches):
+            try:
+                reply = self.request("POST", path, params=params, json_body=body) or {}
+            except SepmError as exc:
+                if number:
+                    exc.message = "%s (%d of its %d requests had queued commands %s: read them with " \
+                                  "endpoint_ops.sepm.command_info)" % (exc.message, number, len(batches), command_ids)
+                raise
+            command_ids.setdefault(kind, [])
+            if reply.get(COMMAND_REPLY_KEYS[kind]):
+                command_ids[kind].append(reply[COMMAND_REPLY_KEYS[kind]])
+        return command_ids
 
     def command_status(self, command_id, page_size=DEFAULT_PAGE_SIZE):
         """One row per computer of a command, all pages."""

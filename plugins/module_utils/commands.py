@@ -48,17 +48,26 @@ def command_row(row):
     }
 
 
-def read_command(client, command_id):
-    return [command_row(row) for row in client.command_status(command_id)]
+def command_id_list(command_ids):
+    """One id or a list of them (a command sent in several requests) as a list."""
+    return [command_ids] if isinstance(command_ids, str) else list(command_ids or ())
 
 
-def read_named_command(client, command_id, option="command_id"):
-    """The rows of a command a user named; an id the SEPM does not know is an error naming the option."""
-    try:
-        return read_command(client, command_id)
-    except SepmNotFoundError:
-        raise SepmInputError("%s: the SEPM has no command %s (an id from endpoint_ops.sepm.command's command_ids, "
-                             "or the console's Command Status)" % (option, command_id)) from None
+def read_command(client, command_ids):
+    """The rows of a command, all of its ids taken as one (one paged read per id)."""
+    return [command_row(row) for command_id in command_id_list(command_ids) for row in client.command_status(command_id)]
+
+
+def read_named_command(client, command_ids, option="command_id"):
+    """The rows of a command a user named; an id the SEPM does not know is an error naming the option and the id."""
+    rows = []
+    for command_id in command_id_list(command_ids):
+        try:
+            rows.extend(read_command(client, command_id))
+        except SepmNotFoundError:
+            raise SepmInputError("%s: the SEPM has no command %s (an id from endpoint_ops.sepm.command's command_ids, "
+                                 "or the console's Command Status)" % (option, command_id)) from None
+    return rows
 
 
 def summarize_rows(rows):
@@ -68,19 +77,34 @@ def summarize_rows(rows):
     return {"total": len(rows), "by_state": by_state, "done": bool(rows) and all(row["final"] for row in rows)}
 
 
-def wait_for_command(client, command_id, timeout, poll_interval, sleep=time.sleep, clock=time.monotonic):
-    """Poll a command (one paged read per poll) until every computer is final or ``timeout`` passes.
+def wait_for_command(client, command_ids, timeout, poll_interval, sleep=time.sleep, clock=time.monotonic):
+    """Poll a command until every computer of all its ids is final or ``timeout`` passes.
 
-    Returns ``(rows, timed_out, polls)``.
+    Each poll reads the ids not done yet, one paged read each: an id whose computers are all
+    final stays so. Returns ``(rows, timed_out, polls)``.
     """
     deadline = clock() + timeout
+    rows_by_id = {command_id: None for command_id in command_id_list(command_ids)}
     polls = 0
     while True:
-        rows = read_command(client, command_id)
+        for command_id, rows in rows_by_id.items():
+            if rows is None or not summarize_rows(rows)["done"]:
+                rows_by_id[command_id] = read_command(client, command_id)
         polls += 1
-        if summarize_rows(rows)["done"]:
+        rows = [row for id_rows in rows_by_id.values() for row in id_rows]
+        if all(summarize_rows(id_rows)["done"] for id_rows in rows_by_id.values()):
             return rows, False, polls
         remaining = deadline - clock()
         if remaining <= 0:
             return rows, True, polls
         sleep(min(poll_interval, remaining))
+
+
+def cancel_command(client, command_ids):
+    """Cancel every id of a command that still has a computer not final; returns the ids cancelled."""
+    cancelled = []
+    for command_id in command_id_list(command_ids):
+        if not summarize_rows(read_command(client, command_id))["done"]:
+            client.cancel_command(command_id)
+            cancelled.append(command_id)
+    return cancelled

@@ -29,6 +29,14 @@ def group_path_of(record):
     return group.get("fullPathName") or group.get("name")
 
 
+# The record fields a rollout decides on (through normalize_computer): the preflight checks that
+# a sample of the SEPM's records carries each one. A dot goes into a nested object.
+ROLLOUT_RECORD_FIELDS = (
+    "uniqueId", "hardwareKey", "computerName", "group.id", "group.name", "agentVersion", "onlineStatus",
+    "rebootRequired", "osName", "operatingSystem", "profileSerialNo", "deploymentTargetVersion", "lastUpdateTime",
+)
+
+
 def normalize_computer(record):
     """The fields a patch rollout needs, under names that do not change with the SEPM release."""
     group = record.get("group") or {}

@@ -18,11 +18,18 @@ import os
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmClient
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import check_range
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.request_size import DEFAULT_MAX_REQUEST_BYTES
 
 # A reply slower than an hour is no reply; a longer timeout only hides an outage (and
 # the socket layer overflows on absurd values such as 1e13).
 TIMEOUT_MAX = 3600
+# Below 1 KiB even a login's request line and headers could not fit; above 1 MiB is no Tomcat setting anyone runs.
+MAX_REQUEST_BYTES_RANGE = (1024, 1024 * 1024)
 PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
+UNVERIFIED_WARNING = (
+    "validate_certs is false: the SEPM's certificate is not checked, so anyone between this controller and "
+    "the SEPM can read the password and the token; set ca_path to the CA that signed the SEPM certificate instead"
+)
 
 # option name -> environment variable that fills it when the task does not
 CONNECTION_ENV = {
@@ -35,6 +42,7 @@ CONNECTION_ENV = {
     "validate_certs": "SEPM_VALIDATE_CERTS",
     "ca_path": "SEPM_CA_PATH",
     "timeout": "SEPM_TIMEOUT",
+    "max_request_bytes": "SEPM_MAX_REQUEST_BYTES",
 }
 
 # In Ansible's argument spec terms; args.py adds the environment fallbacks.
@@ -48,6 +56,7 @@ CONNECTION_OPTIONS = {
     "validate_certs": {"type": "bool", "default": True},
     "ca_path": {"type": "path"},
     "timeout": {"type": "int", "default": 30},
+    "max_request_bytes": {"type": "int", "default": DEFAULT_MAX_REQUEST_BYTES},
 }
 
 # The words Ansible's bool type takes, so SEPM_VALIDATE_CERTS means the same everywhere.
@@ -67,6 +76,7 @@ def client_kwargs(params):
         "validate_certs": params.get("validate_certs", True),
         "ca_path": params.get("ca_path"),
         "timeout": params.get("timeout"),
+        "max_request_bytes": params.get("max_request_bytes"),
     }
 
 
@@ -86,6 +96,7 @@ def check_connection(params):
     """
     check_range("sepm_port", params.get("sepm_port"), 1, 65535)
     check_range("timeout", params.get("timeout"), 1, TIMEOUT_MAX, "seconds")
+    check_range("max_request_bytes", params.get("max_request_bytes"), *MAX_REQUEST_BYTES_RANGE, unit="bytes")
     host = params.get("sepm_host")
     if host is not None and (not str(host).strip() or any(ch.isspace() or ch in "/?#@" for ch in str(host).strip())):
         raise SepmInputError("sepm_host must be a host name or IP address such as sepm01.example.com, got %r" % host)

@@ -62,6 +62,14 @@ def check_guids(option, values):
     return [check_guid(option, value) for value in values or ()]
 
 
+def check_command_ids(option, values):
+    """At least one SEPM command id, each checked, without repeats (a command sent in several requests has several)."""
+    ids = unique(check_guids(option, values))
+    if not ids:
+        raise SepmInputError("%s must name at least one SEPM command id of 32 hexadecimal characters" % option)
+    return ids
+
+
 def check_name(option, value, limit):
     """A name that is not empty and not longer than the SEPM takes."""
     text = "" if value is None else str(value)

@@ -12,13 +12,10 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import HAS_REQUESTS, SepmClient, SepmError
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import check_connection, client_kwargs
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
-
-UNVERIFIED_WARNING = (
-    "validate_certs is false: the SEPM's certificate is not checked, so anyone between this controller and "
-    "the SEPM can read the password and the token; set ca_path to the CA that signed the SEPM certificate instead"
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import (
+    UNVERIFIED_WARNING, check_connection, client_kwargs,
 )
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 
 
 def one_line(text):

@@ -11,9 +11,14 @@ module: command
 short_description: Send an update-content or restart command to SEPM computers or groups, wait for it, or cancel it
 version_added: 0.1.0
 description:
-  - Sends one SEPM command (C(updatecontent) or C(restart)) to many computers or groups in
-    one request, and optionally waits until every computer reaches a final state, reading
-    the status a page at a time (not one request per computer).
+  - Sends one SEPM command (C(updatecontent) or C(restart)) to many computers or groups, and
+    optionally waits until every computer reaches a final state, reading the status a page at
+    a time (not one request per computer).
+  - The targets go into the request's URL, which the SEPM's web server limits (O(max_request_bytes),
+    8192 bytes, about 220 computers or groups a request). A longer list is sent in as many requests
+    as it takes, each of which the SEPM queues as a command of its own; the module returns all their ids
+    in RV(command_ids), and M(endpoint_ops.sepm.command_info), O(command=cancel) and O(wait) take them
+    as one command.
   - Cancels a command with O(command=cancel).
   - A command is an action, not a state. To make a second run change nothing, narrow the
     targets with O(only_reboot_required) or O(skip_version); a run left with no target
@@ -80,8 +85,11 @@ options:
     default: ''
   command_id:
     description:
-      - The command to cancel, with O(command=cancel) - the SEPM's command id, 32 hexadecimal characters.
-    type: str
+      - The command to cancel, with O(command=cancel) - the SEPM's command ids (32 hexadecimal characters
+        each), for example RV(command_ids.computers) of the task that sent it; a comma-separated string works too.
+      - Every id is cancelled whose command still has a computer that is not final.
+    type: list
+    elements: str
   wait:
     description:
       - Wait until every computer reaches a final state (completed, rejected, cancelled or error).
@@ -117,7 +125,14 @@ EXAMPLES = r'''
     user_message: Symantec client patch, restart within the maintenance window
     wait: true
 
-- name: Cancel a command
+- name: Restart 1,000 computers (several requests, one command to wait for)
+  endpoint_ops.sepm.command:
+    command: restart
+    computers: "{{ groups['wave_1'] }}"
+    only_reboot_required: true
+  register: sent
+
+- name: Cancel it (every id it took)
   endpoint_ops.sepm.command:
     command: cancel
     command_id: "{{ sent.command_ids.computers }}"
@@ -125,10 +140,24 @@ EXAMPLES = r'''
 
 RETURN = r'''
 command_ids:
-  description: Ids of the commands the SEPM queued, per kind of target.
+  description:
+    - Ids of the commands the SEPM queued, per kind of target, in the order sent - one per request, as many
+      as the targets took (O(max_request_bytes)). Together they are the one command that O(wait),
+      M(endpoint_ops.sepm.command_info) and O(command=cancel) follow.
   returned: when a command was sent
   type: dict
-  sample: {"computers": "1CA9D4F37DD94CA88A9D93D09402E3D3"}
+  contains:
+    computers:
+      description: The ids of the requests that named computers.
+      type: list
+      elements: str
+      returned: when computers were targeted
+    groups:
+      description: The ids of the requests that named groups.
+      type: list
+      elements: str
+      returned: when groups were targeted
+  sample: {"computers": ["1CA9D4F37DD94CA88A9D93D09402E3D3", "0F6A1D2C3B4E5F60718293A4B5C6D7E8"]}
 targets:
   description: Names of the computers the command was sent to (group targets are not expanded).
   returned: success
@@ -150,7 +179,9 @@ computers:
       description: The sub-state by name, for example C(Restart command not allowed).
       type: str
 polls:
-  description: With O(wait), how many times the status was read (each read is one request per 1000 computers).
+  description:
+    - With O(wait), how many times the status was read. A read is one request per 1000 computers of each
+      command id not finished yet.
   returned: when waited
   type: int
   sample: 4
@@ -162,6 +193,7 @@ counts:
 '''
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import (
+    cancel_command,
     read_command,
     read_named_command,
     summarize_rows,
@@ -170,8 +202,8 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import (
     COMPUTER_NAME_MAX,
+    check_command_ids,
     check_group_paths,
-    check_guid,
     check_guids,
     check_names,
     check_range,
@@ -182,7 +214,6 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import Se
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import group_named, resolve_computers
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import is_below
 
-TARGET_KEYS = {"commandID_computer": "computers", "commandID_group": "groups"}
 WAIT_TIMEOUT_MAX = 86400
 POLL_INTERVAL_MAX = 3600
 
@@ -197,7 +228,7 @@ def checked_options(params):
     checked["ids"] = check_guids("ids", params["ids"])
     checked["groups"] = check_group_paths("groups", params["groups"])
     if params["command"] == "cancel":
-        checked["command_id"] = check_guid("command_id", params["command_id"])
+        checked["command_id"] = check_command_ids("command_id", params["command_id"])
     elif not (params["computers"] or params["ids"] or params["groups"]):
         raise SepmInputError("name the targets with computers, ids or groups")
     return checked
@@ -205,12 +236,12 @@ def checked_options(params):
 
 def cancel(module, params):
     client = module.client
-    command_id = params["command_id"]
-    rows = read_named_command(client, command_id)
+    command_ids = params["command_id"]
+    rows = read_named_command(client, command_ids)
     pending = [row for row in rows if not row["final"]]
-    result = module.change({"pending": len(pending)}, {"pending": 0}, lambda: client.cancel_command(command_id))
+    result = module.change({"pending": len(pending)}, {"pending": 0}, lambda: cancel_command(client, command_ids))
     if pending and not module.check_mode:
-        rows = read_command(client, command_id)
+        rows = read_command(client, command_ids)
     result.update(computers=rows, counts=summarize_rows(rows))
     return result
 
@@ -243,16 +274,10 @@ def send(module, params):
                                         group_ids=[g["id"] for g in groups], body=body))
 
     result = module.change({"sent_to": []}, {"sent_to": targets}, apply)
-    result.update(targets=targets, command_ids={TARGET_KEYS.get(k, k): v for k, v in sent.items()})
-    if params["wait"] and sent:
-        rows = []
-        timed_out = False
-        polls = 0
-        for command_id in sent.values():
-            command_rows, late, command_polls = wait_for_command(client, command_id, params["wait_timeout"], params["poll_interval"])
-            rows.extend(command_rows)
-            timed_out = timed_out or late
-            polls += command_polls
+    result.update(targets=targets, command_ids=sent)
+    command_ids = [command_id for ids in sent.values() for command_id in ids]
+    if params["wait"] and command_ids:
+        rows, timed_out, polls = wait_for_command(client, command_ids, params["wait_timeout"], params["poll_interval"])
         counts = summarize_rows(rows)
         result.update(computers=rows, counts=counts, polls=polls)
         if timed_out:
@@ -280,7 +305,7 @@ def main():
             prompt=dict(type="bool", default=False),
             schedule=dict(type="str", choices=["now", "later"], default="now"),
             user_message=dict(type="str", default=""),
-            command_id=dict(type="str"),
+            command_id=dict(type="list", elements="str"),
             wait=dict(type="bool", default=False),
             wait_timeout=dict(type="int", default=1800),
             poll_interval=dict(type="int", default=15),

@@ -13,6 +13,8 @@ version_added: 0.1.0
 description:
   - Reads every page of a command's status and returns each computer's state and sub-state by name,
     with counts per state and whether every computer is done.
+  - A command that M(endpoint_ops.sepm.command) sent in several requests (a long list of targets) has an id
+    per request; give them all in O(command_id) and they are read as one command (one paged read per id).
 author:
   - endpoint_ops maintainers (@endpoint-ops)
 extends_documentation_fragment:
@@ -21,21 +23,27 @@ extends_documentation_fragment:
 options:
   command_id:
     description:
-      - The command id, as returned by M(endpoint_ops.sepm.command).
-    type: str
+      - The command's ids (32 hexadecimal characters each), as M(endpoint_ops.sepm.command) returns them in
+        RV(endpoint_ops.sepm.command#module:command_ids); a comma-separated string works too.
+    type: list
+    elements: str
     required: true
 '''
 
 EXAMPLES = r'''
-- name: How far is the restart?
+- name: How far is the restart? (all the ids it took, read as one)
   endpoint_ops.sepm.command_info:
     command_id: "{{ restart.command_ids.computers }}"
   register: restart_status
+
+- name: One id from the console's Command Status
+  endpoint_ops.sepm.command_info:
+    command_id: 1CA9D4F37DD94CA88A9D93D09402E3D3
 '''
 
 RETURN = r'''
 computers:
-  description: Each computer's state.
+  description: Each computer's state, of all the ids together.
   returned: success
   type: list
   elements: dict
@@ -48,18 +56,18 @@ counts:
 '''
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import read_named_command, summarize_rows
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import check_guid
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import check_command_ids
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import SepmModule
 
 
 def read(module):
-    command_id = check_guid("command_id", module.params["command_id"])
-    rows = read_named_command(module.client, command_id)
+    command_ids = check_command_ids("command_id", module.params["command_id"])
+    rows = read_named_command(module.client, command_ids)
     return {"changed": False, "computers": rows, "counts": summarize_rows(rows)}
 
 
 def main():
-    module = SepmModule(argument_spec_extra=dict(command_id=dict(type="str", required=True)), supports_check_mode=True)
+    module = SepmModule(argument_spec_extra=dict(command_id=dict(type="list", elements="str", required=True)), supports_check_mode=True)
     module.run(read)
 
 

@@ -19,8 +19,8 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import HAS_REQUESTS, SepmClient, SepmError
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import CONNECTION_ENV, client_kwargs
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import HAS_REQUESTS, SepmError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import CONNECTION_ENV, client_for
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 
 try:  # ansible-core before 2.19 applies module_defaults only when an action runs a module
@@ -104,7 +104,7 @@ class SepmAction(ActionBase):
             return result
         client = None
         try:
-            client = SepmClient(**client_kwargs(params))
+            client = self.make_client(params)
             result.update(self.work(params, client, task_vars or {}))
         except (SepmError, SepmInputError) as exc:
             result.update(failed=True, msg=str(exc))
@@ -117,6 +117,13 @@ class SepmAction(ActionBase):
             if client is not None:
                 client.close()
         return result
+
+    def make_client(self, params):
+        """The SEPM client for the validated options (an action that records its replies passes its own session).
+
+        The modules' checks too (a port of 0, a max_request_bytes no SEPM takes), before any call.
+        """
+        return client_for(params)
 
     def work(self, params, client, task_vars):
         raise NotImplementedError

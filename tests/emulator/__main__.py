@@ -7,10 +7,12 @@ import sys
 import tempfile
 import threading
 
+from .control import ControlError, max_header_bytes
 from .fleet import PROFILES
 from .server import EmulatorServer
 from .state import Emulator
 from .tls import create_certificates
+from .tomcat import DEFAULT_MAX_HEADER_BYTES
 
 
 def parse_args(argv):
@@ -24,7 +26,15 @@ def parse_args(argv):
     parser.add_argument("--time-scale", type=float, default=1.0, help="simulated seconds per real second")
     parser.add_argument("--tls-dir", default=None, help="where ca.pem, server.pem and server.key are written")
     parser.add_argument("--password", default=None, help="password of admin and limited (else SEPM_EMULATOR_PASSWORD)")
-    return parser.parse_args(argv)
+    parser.add_argument("--max-header-bytes", type=int, default=DEFAULT_MAX_HEADER_BYTES,
+                        help="most bytes of request line plus headers a request may have, as Tomcat's "
+                             "maxHttpHeaderSize (default %(default)s); more gets HTTP 400")
+    args = parser.parse_args(argv)
+    try:
+        max_header_bytes(args.max_header_bytes)
+    except ControlError as error:
+        parser.error(str(error))
+    return args
 
 
 def main(argv=None):
@@ -36,6 +46,7 @@ def main(argv=None):
     tls_dir = args.tls_dir or tempfile.mkdtemp(prefix="sepm-emulator-")
     cert_path, key_path, _ca_path = create_certificates(tls_dir)
     emulator = Emulator(args.fleet, args.seed, args.time_scale, password)
+    emulator.settings["max_header_bytes"] = args.max_header_bytes
     if args.profile != "mixed":
         emulator.reset(profile=args.profile)
     server = EmulatorServer((args.host, args.port), emulator, cert_path, key_path)

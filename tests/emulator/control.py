@@ -7,10 +7,11 @@ import re
 
 from .fleet import PROFILES
 from .model import version_tuple
+from .tomcat import MAX_HEADER_BYTES_LIMIT
 
 FAULT_KINDS = ("http_status", "latency", "drop", "expire_tokens", "never_back", "back_unpatched", "corrupt_copy")
 SETTING_NAMES = ("token_lifetime_s", "throttle", "heartbeat_s", "download_s", "install_s", "restart_s",
-                 "max_page_size", "sepm_version")
+                 "max_page_size", "max_header_bytes", "sepm_version")
 
 
 class ControlError(Exception):
@@ -100,6 +101,13 @@ def set_clock(emu, body):
     return {"clock_ms": emu.clock.now_ms(), "time_scale": emu.clock.scale}
 
 
+def max_header_bytes(value):
+    """A head limit the emulator can honour: a whole number of bytes up to the 64 KB its HTTP parser reads per line."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_HEADER_BYTES_LIMIT:
+        raise ControlError(f"max_header_bytes must be a whole number from 1 to {MAX_HEADER_BYTES_LIMIT}")
+    return value
+
+
 def update_settings(emu, body):
     unknown = sorted(set(body) - set(SETTING_NAMES))
     if unknown:
@@ -111,6 +119,8 @@ def update_settings(emu, body):
         elif name == "sepm_version":
             if not isinstance(value, str) or len(value.split(".")) != 4:
                 raise ControlError("sepm_version must look like 14.3.25029.9000")
+        elif name == "max_header_bytes":
+            value = max_header_bytes(value)
         else:
             value = _number(body, name, 1 if name == "max_page_size" else 0)
         emu.settings[name] = value
@@ -248,12 +258,13 @@ def clear_faults(emu):
 
 
 def reset_requests(emu):
-    emu.requests = {}
+    emu.reset_request_counts()
     return {"ok": True}
 
 
 def request_counts(emu):
-    return {"total": sum(emu.requests.values()), "by_endpoint": dict(emu.requests)}
+    return {"total": sum(emu.requests.values()), "by_endpoint": dict(emu.requests),
+            "largest_head_bytes": emu.request_heads["largest_bytes"], "refused_heads": emu.request_heads["refused"]}
 
 
 HANDLERS = {

@@ -119,6 +119,12 @@ class Computer:
     last_hb_ms: int = 0
     package_files: dict = field(default_factory=dict)
     boot_ms: int = 0
+    # A LiveUpdate client patch waits for a restart: the group's restart schedule may give it one.
+    sep_restart_pending: bool = False
+    # Restart commands sent with schedule_type "later": they wait for the restart schedule too.
+    later_commands: list = field(default_factory=list)
+    # Bumped whenever the scheduled restart is planned again, so an earlier plan's event does nothing.
+    restart_plan: int = 0
 
     @property
     def uid(self):

@@ -119,6 +119,10 @@ def logout(emu, req):
     return Reply(204)
 
 
+def current_user(emu, req):
+    return Reply(body=emu.current_user(req.raw_token, req.token))
+
+
 def version(emu, _req):
     parts = emu.settings["sepm_version"].split(".")
     return Reply(body={"API_SEQUENCE": API_SEQUENCE, "API_VERSION": f"{parts[0]}.{parts[1]}.{parts[-1]}",
@@ -260,6 +264,8 @@ def patch_location_settings(emu, req):
     configuration = validate_location_settings(req.body)
     merge_settings(emu.location_settings(group, location), configuration)
     emu.bump_serial(group)
+    if location is group.default_location:
+        emu.sim.schedule_changed(group.id)
     emu.log("settings_changed", group=emu.path_of(group), group_id=group.id, location=location.name,
             sections=sorted(configuration))
     return Reply(200)
@@ -344,6 +350,7 @@ def _move_one(emu, item):
     if target.id != computer.group_id:
         computer.record["group"] = dict(computer.record["group"], id=target.id, name=emu.path_of(target))
         emu.sim.wake(computer)
+        emu.sim.plan_scheduled_restart(computer)
         emu.log("move", computer=computer.name, computer_id=computer.uid, from_group=emu.path_of(source) if source else None,
                 to_group=emu.path_of(target), to_group_id=target.id)
     return {"responseCode": "200", "responseMessage": "OK"}
@@ -484,6 +491,7 @@ ROUTES = [
     Route("POST", "identity/authenticate", authenticate, "public"),
     Route("POST", "identity/logout", logout, "user"),
     Route("GET", "version", version, "public"),
+    Route("GET", "sessions/currentuser", current_user, "user"),
     Route("GET", "groups", list_groups),
     Route("GET", "groups/{groupId}", get_group),
     Route("POST", "groups/{groupId}", create_group),

@@ -7,19 +7,39 @@ import ssl
 import sys
 import time
 import traceback
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import control
+from . import control, tomcat
 from .sepm_api import Reply, Request, find_route
 from .state import ApiError
 
 SEPM_PREFIX = "/sepm/api/v1/"
 CONTROL_PREFIX = "/_emulator/"
+# A refused request's body is read and dropped up to this size, so closing the connection does not
+# reset it before the client has read the 400 (a bigger body: the connection just closes).
+DISCARDED_BODY_MAX = 1024 * 1024
 
 
 def envelope(status, message):
     return {"errorCode": str(status), "appErrorCode": "", "errorMessage": message}
+
+
+class HeadCountingReader:
+    """The connection's reader while the header lines are read: counts their bytes, the blank line's too."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.count = 0
+
+    def readline(self, limit=-1):
+        line = self.raw.readline(limit)
+        self.count += len(line)
+        return line
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
 
 
 class SepmRequestHandler(BaseHTTPRequestHandler):
@@ -34,6 +54,7 @@ class SepmRequestHandler(BaseHTTPRequestHandler):
         self.request.do_handshake()
         self.request.settimeout(None)
         super().setup()
+        self.headers_complete = False
         # Small replies on a kept-alive connection must not wait for delayed ACKs.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
@@ -60,6 +81,52 @@ class SepmRequestHandler(BaseHTTPRequestHandler):
 
     def do_DELETE(self):  # pylint: disable=invalid-name
         self._dispatch()
+
+    # ----- request head: Tomcat's limit ------------------------------------------------------
+    def handle_one_request(self):
+        self.headers_complete = False
+        super().handle_one_request()
+
+    def parse_request(self):
+        """Python's parsing, then Tomcat's rule: request line plus headers over the limit is a 400."""
+        reader = HeadCountingReader(self.rfile)
+        self.rfile = reader
+        try:
+            parsed = super().parse_request()
+        finally:
+            self.rfile = reader.raw
+        if not parsed:
+            return False
+        self.headers_complete = True
+        head_bytes = len(self.raw_requestline) + reader.count
+        refused = head_bytes > self.server.emulator.settings["max_header_bytes"]
+        if self.path.startswith(SEPM_PREFIX):
+            self.server.emulator.note_request_head(head_bytes, refused)
+        if refused:
+            self._refuse_head()
+        return not refused
+
+    def send_error(self, code, message=None, explain=None):
+        # Python gives up on a line of 64 KB (414) or a header line that long (431): Tomcat refused such a head long before.
+        if code in (HTTPStatus.REQUEST_URI_TOO_LONG, HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE):
+            read = len(getattr(self, "raw_requestline", b"")) + getattr(self.rfile, "count", 0)
+            self.server.emulator.note_request_head(read, True)
+            self._refuse_head()
+            return
+        super().send_error(code, message, explain)
+
+    def _refuse_head(self):
+        """Tomcat's answer to a head it will not read: 400, its error page, and the connection closed."""
+        self.close_connection = True
+        length = self.headers.get("Content-Length", "") if self.headers_complete else ""
+        if length.isdigit() and 0 < int(length) <= DISCARDED_BODY_MAX:
+            self.rfile.read(int(length))
+        # Tomcat sends no reason phrase.
+        self.send_response(400, "")
+        for name, value in tomcat.HEADER_TOO_LARGE_HEADERS:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(tomcat.HEADER_TOO_LARGE_BODY)
 
     # ----- plumbing ----------------------------------------------------------------------
     def _read_body(self):

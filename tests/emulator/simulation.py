@@ -5,6 +5,7 @@ costs nothing while idle. The queue is processed up to the simulated "now" under
 state lock at the start of every request (see `advance`).
 """
 
+import datetime
 import heapq
 import math
 
@@ -14,6 +15,9 @@ from .model import (
 )
 
 STEP_MS = 1000  # a client starts the work of a command one second after it received it
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEPLOY_OK = "302456832"
 DEPLOY_RESTART_PENDING = "302456837"
 
@@ -129,6 +133,8 @@ class ClientSimulation:
                 computer = self.emu.by_uid.get(uid)
                 if computer is not None and command.id in computer.pending:
                     computer.pending.remove(command.id)
+                if computer is not None and command in computer.later_commands:
+                    computer.later_commands.remove(command)
         self.emu.log("command_cancelled", command_id=command.id, type=command.ctype)
 
     @staticmethod
@@ -150,6 +156,10 @@ class ClientSimulation:
         elif computer.platform == "linux":
             self._set_row(row, when, STATE_REJECTED, SUBSTATE_RESTART_NOT_ALLOWED, "restart command not allowed")
             self.emu.log("command_rejected", command_id=command.id, computer=computer.name, reason="restart command not allowed")
+        elif command.options.get("schedule_type") == "later":
+            # Restart later: at the client's restart schedule (its group location's general_settings.restart).
+            computer.later_commands.append(command)
+            self.plan_scheduled_restart(computer, when)
         else:
             self.schedule(when + STEP_MS, "restart_begin", computer, command)
 
@@ -171,6 +181,8 @@ class ClientSimulation:
         patch = self.patch_for(computer, allow)
         if patch is not None:
             self._stage_patch(computer, patch, when)
+            computer.sep_restart_pending = True
+            self.plan_scheduled_restart(computer, when)
         self._set_row(row, when, STATE_COMPLETED, SUBSTATE_OK, "Success")
 
     def patch_for(self, computer, allow):
@@ -199,13 +211,87 @@ class ClientSimulation:
         row = command.rows[computer.uid]
         if row["stateId"] in FINAL_STATES or computer.restarting:
             return
-        self._set_row(row, when, STATE_IN_PROGRESS, SUBSTATE_OK, "Restarting")
+        self._begin_restart(when, computer, [command], "command")
+
+    def _begin_restart(self, when, computer, commands, cause):
+        """Offline now, back after restart_s (unless never_back); every command's row follows the restart."""
+        for command in commands:
+            row = command.rows.get(computer.uid)
+            if row is not None and row["stateId"] not in FINAL_STATES:
+                self._set_row(row, when, STATE_IN_PROGRESS, SUBSTATE_OK, "Restarting")
         self.take_offline(computer, when)
         computer.restarting = True
         never_back = computer.name.lower() in self.fault_names("never_back")
-        self.emu.log("restart_begin", computer=computer.name, computer_id=computer.uid, command_id=command.id, never_back=never_back)
+        self.emu.log("restart_begin", computer=computer.name, computer_id=computer.uid,
+                     command_id=commands[0].id if commands else None, never_back=never_back, cause=cause, sim_ms=int(when))
         if not never_back:
-            self.schedule(when + self.emu.settings["restart_s"] * 1000, "restart_end", computer, command)
+            self.schedule(when + self.emu.settings["restart_s"] * 1000, "restart_end", computer, commands)
+
+    # ----- the restart schedule of a group location (general_settings.restart) -----------------
+    def restart_windows(self, computer, around_ms):
+        """The (start, end) of each scheduled restart from a day before ``around_ms`` to eight days after.
+
+        The schedule has no time zone: the client applies it in its own local time (its record's
+        timeZone, minutes east of UTC). ``time_window`` is whole hours either side of ``time`` when
+        ``randomize_start_time`` is on (the console's "randomize the start time + or -"), else the
+        restart is at ``time``. Nothing while the schedule is off or names no day.
+        """
+        group = self.emu.groups.get(computer.group_id)
+        if group is None:
+            return []
+        restart = (self.emu.location_settings(group, group.default_location).get("general_settings") or {}).get("restart") or {}
+        schedule = restart.get("schedule") or {}
+        if not restart.get("enabled") or not any(schedule.get(day) for day in WEEKDAYS):
+            return []
+        offset_ms = int(computer.record.get("timeZone") or 0) * 60_000
+        hours, minutes = (int(part) for part in str(schedule.get("time") or "00:00").split(":"))
+        spread_ms = int(schedule.get("time_window") or 0) * HOUR_MS if schedule.get("randomize_start_time") else 0
+        local_day = (around_ms + offset_ms) // DAY_MS * DAY_MS
+        windows = []
+        for number in range(-1, 9):
+            day = local_day + number * DAY_MS
+            weekday = datetime.datetime.fromtimestamp(day / 1000.0, datetime.timezone.utc).weekday()
+            if schedule.get(WEEKDAYS[weekday]):
+                moment = day + (hours * 60 + minutes) * 60_000 - offset_ms
+                windows.append((moment - spread_ms, moment + spread_ms))
+        return windows
+
+    def next_scheduled_restart(self, computer, now_ms):
+        """When the schedule restarts this computer: its own point in the next window (at once if an open window's passed)."""
+        for start, end in self.restart_windows(computer, now_ms):
+            point = start + int(computer.hb_phase * (end - start))
+            if point >= now_ms:
+                return point
+            if end > now_ms:
+                return now_ms + STEP_MS
+        return None
+
+    def plan_scheduled_restart(self, computer, now_ms=None):
+        """(Re)plan the restart a pending patch or a "later" restart command waits for; a moved computer follows its new group."""
+        computer.restart_plan += 1
+        if computer.platform == "linux" or not (computer.sep_restart_pending or computer.later_commands):
+            return
+        now_ms = self.emu.clock.now_ms() if now_ms is None else now_ms
+        due = self.next_scheduled_restart(computer, now_ms)
+        if due is not None:
+            self.schedule(due, "scheduled_restart", computer, computer.restart_plan)
+
+    def schedule_changed(self, group_id):
+        for computer in self.emu.computers:
+            if computer.group_id == group_id:
+                self.plan_scheduled_restart(computer)
+
+    def _on_scheduled_restart(self, when, computer, plan):
+        if plan != computer.restart_plan or computer.restarting or not computer.online:
+            return  # planned again since, or it comes back online and is planned then
+        if not any(start <= when <= end for start, end in self.restart_windows(computer, when)):
+            self.plan_scheduled_restart(computer, when)
+            return
+        commands = [command for command in computer.later_commands
+                    if command.rows.get(computer.uid, {}).get("stateId") not in FINAL_STATES]
+        computer.later_commands = []
+        if computer.sep_restart_pending or commands:
+            self._begin_restart(when, computer, commands, "schedule")
 
     # ----- the endpoint itself (the package method's host tasks, through /_emulator/endpoint) -----
     def endpoint_restart(self, computer):
@@ -218,9 +304,10 @@ class ClientSimulation:
         self.take_offline(computer, when)
         computer.restarting = True
         never_back = computer.name.lower() in self.fault_names("never_back")
-        self.emu.log("restart_begin", computer=computer.name, computer_id=computer.uid, command_id=None, never_back=never_back)
+        self.emu.log("restart_begin", computer=computer.name, computer_id=computer.uid, command_id=None, never_back=never_back,
+                     cause="endpoint")
         if not never_back:
-            self.schedule(when + self.emu.settings["restart_s"] * 1000, "restart_end", computer, None)
+            self.schedule(when + self.emu.settings["restart_s"] * 1000, "restart_end", computer, [])
 
     def endpoint_install(self, computer, version):
         """A silent install of a client package: the new version takes effect at the next restart."""
@@ -239,8 +326,10 @@ class ClientSimulation:
         computer.record["onlineStatus"] = 1
         computer.last_hb_ms = max(computer.last_hb_ms, int(when))
         self.wake(computer, at_ms=when)
+        if computer.sep_restart_pending or computer.later_commands:
+            self.plan_scheduled_restart(computer, when)
 
-    def _on_restart_end(self, when, computer, command):
+    def _on_restart_end(self, when, computer, commands):
         record = computer.record
         computer.restarting = False
         computer.boot_ms = int(when)
@@ -252,15 +341,18 @@ class ClientSimulation:
                 "rebootRequired": 0, "rebootReason": "",
             })
             computer.staged_version = None
+            computer.sep_restart_pending = False
         elif not computer.staged_version:
             record.update({"rebootRequired": 0, "rebootReason": ""})
+            computer.sep_restart_pending = False
         self.bring_online(computer, when)
-        row = command.rows[computer.uid] if command is not None else None
-        if row is not None and row["stateId"] not in FINAL_STATES:
-            self._set_row(row, when, STATE_COMPLETED, SUBSTATE_OK, "Success")
+        for command in commands:
+            row = command.rows.get(computer.uid)
+            if row is not None and row["stateId"] not in FINAL_STATES:
+                self._set_row(row, when, STATE_COMPLETED, SUBSTATE_OK, "Success")
         self.emu.log("restart_end", computer=computer.name, computer_id=computer.uid,
-                     command_id=command.id if command is not None else None,
-                     version=record["agentVersion"], reboot_required=record["rebootRequired"])
+                     command_id=commands[0].id if commands else None,
+                     version=record["agentVersion"], reboot_required=record["rebootRequired"], sim_ms=int(when))
 
     def fault_names(self, kind):
         return {name.lower() for fault in self.emu.faults if fault["kind"] == kind for name in fault.get("computers", ())}

@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import fleet
+from . import fleet, tomcat
 from .model import Group, Location, Policy, serial_number
 from .simulation import ClientSimulation
 
@@ -18,9 +18,21 @@ DEFAULT_SETTINGS = {
     "install_s": 60,
     "restart_s": 180,
     "max_page_size": 1000,
+    # Tomcat's maxHttpHeaderSize: the most bytes of request line plus headers the SEPM reads.
+    "max_header_bytes": tomcat.DEFAULT_MAX_HEADER_BYTES,
     "sepm_version": fleet.SEPM_VERSION,
 }
-USERS = {"admin": (8, "sysadmin"), "limited": (2, "limitedadmin")}
+# role.bitMask and title, and the permissionSet (UserPermission of Identity.json) each user logs in with:
+# a system administrator has every right; a domain administrator too, but not the system administrator's
+# role the reference asks for commands; a limited administrator here may only report.
+ALL_RIGHTS = {"reportingRights": True, "groupRights": True, "siteRights": True, "remoteCommandRights": True,
+              "policyRights": True}
+REPORTING_ONLY = dict({right: False for right in ALL_RIGHTS}, reportingRights=True)
+USERS = {
+    "admin": (8, "sysadmin", ALL_RIGHTS),
+    "domainadmin": (4, "domainadmin", ALL_RIGHTS),
+    "limited": (2, "limitedadmin", REPORTING_ONLY),
+}
 
 
 class ApiError(Exception):
@@ -98,6 +110,7 @@ class Emulator:
         self.faults = []
         self.fault_serial = 0
         self.requests = {}
+        self.request_heads = {"largest_bytes": 0, "refused": 0}
         self.throttle_window = [0.0, 0]
         self.events = []
         self.domain_id = ""
@@ -128,9 +141,21 @@ class Emulator:
             self.commands = {}
             self.faults = []
             self.events = []
-            self.requests = {}
+            self.reset_request_counts()
             self.throttle_window = [0.0, 0]
             self.sim.reset_simulation()
+
+    def reset_request_counts(self):
+        with self.lock:
+            self.requests = {}
+            self.request_heads = {"largest_bytes": 0, "refused": 0}
+
+    def note_request_head(self, head_bytes, refused):
+        """A SEPM request's line plus headers as received, and whether the head limit refused it."""
+        with self.lock:
+            heads = self.request_heads
+            heads["largest_bytes"] = max(heads["largest_bytes"], head_bytes)
+            heads["refused"] += 1 if refused else 0
 
     def log(self, kind, **fields):
         """Append to the control event log (what tests read through /_emulator/events)."""
@@ -140,20 +165,29 @@ class Emulator:
     def authenticate(self, username, password, domain):
         if domain not in (None, "", "Default", "default") or username not in USERS or password != self.password:
             raise ApiError(401, "Invalid username or password.")
-        bitmask, title = USERS[username]
+        bitmask = USERS[username][0]
         token = secrets.token_hex(24)
         lifetime = int(self.settings["token_lifetime_s"])
         self.tokens[token] = Token(username, bitmask, time.monotonic() + lifetime)
         self.log("login", username=username)
+        reply = self.user_token(username, token)
+        reply.update({"getfullName": None, "tokenExpiration": lifetime, "refreshToken": secrets.token_hex(24),
+                      "refreshTokenExpiration": lifetime * 2})
+        return reply
+
+    def user_token(self, username, token):
+        """A UserToken: the login reply (Identity.json) and, with "fullname", GET sessions/currentuser's (administrators.json)."""
+        bitmask, title, rights = USERS[username]
         return {
-            "username": username, "getfullName": None, "domain": "Default", "token": token, "tokenExpiration": lifetime,
-            "refreshToken": secrets.token_hex(24), "refreshTokenExpiration": lifetime * 2,
+            "username": username, "domain": "Default", "token": token,
             "role": {"bitMask": bitmask, "title": title}, "adminId": fleet.ADMIN_ID if bitmask == 8 else fleet.ADMIN_ID[::-1],
-            "clientId": None, "clientSecret": None,
-            "permissionSet": {"reportingRights": True, "groupRights": bitmask == 8, "siteRights": bitmask == 8,
-                              "remoteCommandRights": bitmask == 8, "policyRights": bitmask == 8},
+            "clientId": None, "clientSecret": None, "permissionSet": dict(rights),
             "bannerTitle": None, "bannerText": None, "domainid": self.domain_id.lower(), "serverTime": self.clock.now_ms(),
         }
+
+    def current_user(self, token_value, token):
+        remaining = max(0, int(token.expires - time.monotonic()))
+        return dict(self.user_token(token.username, token_value), fullname=None, tokenExpiration=remaining)
 
     # ----- groups --------------------------------------------------------------------
     def group(self, group_id):

@@ -103,7 +103,7 @@ def clean_emulator_fixture(emulator):
     emulator.control("POST", "clock", {"time_scale": 60})
     emulator.control("POST", "settings", {"token_lifetime_s": 3600, "throttle": None, "heartbeat_s": 60, "download_s": 120,
                                           "install_s": 60, "restart_s": 180, "max_page_size": 1000,
-                                          "sepm_version": "14.3.25029.9000"})
+                                          "max_header_bytes": 8192, "sepm_version": "14.3.25029.9000"})
     return emulator
 
 

@@ -300,3 +300,21 @@ def test_the_schedule_starts_inside_its_window_with_the_cutoff_left():
 
 # The role's default timeouts (policy, delivery, restart): a batch starts only with their sum left.
 TIMEOUTS_DEFAULT = {"rollout_policy_timeout": 900, "rollout_delivery_timeout": 3600, "rollout_restart_timeout": 1800}
+
+
+def test_preflight_job_shows_each_check_and_leaves_the_bundle_on_the_volume(fresh_fleet, tmp_path):
+    """"SEPM - preflight" with the rollout's survey answers: reads only, the bundle beside the reports."""
+    emulator = fresh_fleet
+    env, report_dir = job_env_and_report_dir(emulator, tmp_path)
+    private = awx_private_data_dir(tmp_path / "job", env, {"sepm_report_dir": str(report_dir),
+                                                           "sepm_groups": "My Company\\Servers\nMy Company\\Workstations\n"})
+    job = run_job(private, playbook="sepm_preflight.yml", timeout=300)
+    assert job.status == "successful" and job.rc == 0, job.stdout[-4000:]
+    artifacts = next(event["event_data"] for event in job.events if event["event"] == "playbook_on_stats")["artifact_data"]
+    assert artifacts["preflight_failed_checks"] == [] and artifacts["preflight_summary"]["fail"] == 0
+    assert "ok   groups: 2 group(s) exist" in job.stdout and "ok   rights:" in job.stdout
+    bundle = Path(artifacts["preflight_bundle"])
+    assert bundle.parent == report_dir and bundle.name.startswith("preflight-127.0.0.1-")
+    assert (bundle.stat().st_mode & 0o777) == 0o600
+    assert not [event for event in emulator.events()["events"] if event["kind"] in CHANGING_EVENTS]
+    assert emulator.password not in job.stdout + bundle.read_text(encoding="utf-8")

@@ -100,6 +100,7 @@ def connection_options(tmp):
     return {
         "sepm_port": (bad_ints(1, 65535), {}),
         "timeout": (bad_ints(1, 3600), {}),
+        "max_request_bytes": (bad_ints(1024, 1024 * 1024), {}),
         "ca_path": (st.sampled_from([str(tmp / "missing-ca.pem"), str(not_pem)]), {}),
         "sepm_host": (st.sampled_from(["", "  ", "sepm host", "sepm/x", "a@b"]), {}),
         "validate_certs": (BAD_BOOLS, {}),
@@ -117,7 +118,7 @@ MODULES = {
         "wait_timeout": (bad_ints(1, 86400), {"wait": True}),
         "poll_interval": (bad_ints(1, 3600), {"wait": True}),
         "skip_version": (BAD_VERSIONS, {}),
-        "command_id": (st.one_of(MALFORMED_GUIDS, UNKNOWN_GUIDS), {"command": "cancel"}),
+        "command_id": (st.one_of(MALFORMED_GUIDS, UNKNOWN_GUIDS, st.just([])), {"command": "cancel"}),
         "computers": (lists_of(st.one_of(bad_names(255), missing("NO-SUCH-PC-"))), {}),
         "ids": (lists_of(st.one_of(MALFORMED_GUIDS, UNKNOWN_GUIDS)), {}),
         "groups": (lists_of(BAD_PATHS), {}),
@@ -126,7 +127,8 @@ MODULES = {
         "wait": (BAD_BOOLS, {}),
     }),
     "command_info": ({"command_id": "1CA9D4F37DD94CA88A9D93D09402E3D3"}, {
-        "command_id": (st.one_of(MALFORMED_GUIDS, UNKNOWN_GUIDS), {}),
+        "command_id": (st.one_of(MALFORMED_GUIDS, UNKNOWN_GUIDS, st.just([]),
+                                 UNKNOWN_GUIDS.map(lambda guid: ["1CA9D4F37DD94CA88A9D93D09402E3D3", guid])), {}),
     }),
     "computer_info": ({"group": SQL}, {
         "group": (BAD_PATHS, {}),

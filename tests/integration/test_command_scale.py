@@ -1,5 +1,10 @@
 # -*- coding: utf-8 -*-
-"""command with wait against a 500-computer group reads the status a page at a time, not per computer."""
+"""Commands at scale: a status read is a page at a time, and a command for 1,000 computers fits a real SEPM.
+
+A real SEPM's web server (Tomcat) refuses a request line plus headers over 8,192 bytes, and
+the emulator does the same; a restart named for 1,000 computers becomes several requests
+(several command ids) that the modules treat as one command.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,14 @@ from tests.emulator.harness import EmulatorProcess
 from tests.integration.ansible_runner import PlaybookRunner
 
 BULK = "My Company\\Bulk"
+FLEET = 1000
+
+
+@pytest.fixture(scope="module")
+def windows_fleet():
+    """1,000 online Windows clients; 1,200 simulated seconds pass every real second, so a restart takes a moment."""
+    with EmulatorProcess(fleet=FLEET, seed=7, time_scale=1200, profile="windows") as process:
+        yield process
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +76,43 @@ def test_waiting_on_500_computers_costs_one_request_per_poll(large_emulator):
         status_reads = sum(count for endpoint, count in by_endpoint.items() if endpoint.startswith("GET command-queue"))
         assert result["polls"] >= 1
         assert status_reads == result["polls"]
+
+
+def test_a_restart_to_1000_computers_is_one_command_within_the_8_kb_limit(windows_fleet):
+    from tests.integration.conftest import SepmApi
+    api = SepmApi(windows_fleet)
+    api.login()
+    assert windows_fleet.state()["settings"]["max_header_bytes"] == 8192
+    names = sorted(c["computerName"] for c in api.ok("GET", "computers", params={"pageSize": 1000})["content"])
+    assert len(names) == FLEET
+    windows_fleet.reset_requests()
+    with tempfile.TemporaryDirectory() as workdir:
+        run = PlaybookRunner(windows_fleet, workdir).run("""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: restart
+      endpoint_ops.sepm.command:
+        command: restart
+        computers: "{{ names }}"
+        user_message: patch restart
+        wait: true
+        poll_interval: 1
+        wait_timeout: 600
+      register: sent
+    - name: read back
+      endpoint_ops.sepm.command_info:
+        command_id: "{{ sent.command_ids.computers }}"
+""", extra_vars={"names": names})
+    assert run.returncode == 0, run.output
+    command_ids = run.result("restart")["command_ids"]
+    assert list(command_ids) == ["computers"] and len(command_ids["computers"]) > 1
+    assert run.result("restart")["counts"] == {"total": FLEET, "by_state": {"COMPLETED": FLEET}, "done": True}
+    read_back = run.result("read back")
+    assert read_back["counts"] == {"total": FLEET, "by_state": {"COMPLETED": FLEET}, "done": True}
+    assert sorted(row["computer"] for row in read_back["computers"]) == names
+    requests = windows_fleet.requests_count()
+    assert requests["refused_heads"] == 0 and 0 < requests["largest_head_bytes"] <= 8192
+    assert requests["by_endpoint"]["POST command-queue/restart"] == len(command_ids["computers"])
+    restarted = [event["computer"] for event in windows_fleet.events()["events"] if event["kind"] == "restart_begin"]
+    assert sorted(restarted) == names

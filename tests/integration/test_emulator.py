@@ -1,9 +1,13 @@
 """Behaviour of the SEPM emulator, through raw HTTP (no collection code)."""
 
+import socket
+import ssl
 import time
 
 import pytest
 import requests
+
+from tests.emulator.__main__ import parse_args
 
 PATCH = "14.3.10148.9100"
 BASELINE = "14.3.10148.9000"
@@ -26,6 +30,34 @@ def allow_patches(api, group_path):
     allowed = api.policy_id("lu", "LiveUpdate - Client Patches Allowed")
     api.ok("PUT", f"groups/{group_id}/locations/default/policies/lu", json={"id": allowed})
     return group_id
+
+
+def raw_exchange(emulator, data):
+    """Send ``data`` as it is over one TLS connection; everything the emulator answers until it closes."""
+    context = ssl.create_default_context(cafile=emulator.ca_path)
+    with socket.create_connection((emulator.host, emulator.port), timeout=10) as sock, \
+            context.wrap_socket(sock, server_hostname=emulator.host) as tls:
+        tls.sendall(data)
+        answer = b""
+        while True:
+            chunk = tls.recv(65536)
+            if not chunk:
+                return answer
+            answer += chunk
+
+
+def head_of_size(size, token, method="GET", path="computers", body=b""):
+    """A request head of exactly ``size`` bytes (request line to the blank line, CRLFs included), padded in the query."""
+    start = f"{method} /sepm/api/v1/{path}?pageSize=1&pad=".encode()
+    rest = (f" HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    head = start + b"x" * (size - len(start) - len(rest)) + rest
+    assert len(head) == size
+    return head + body
+
+
+def status_of(answer):
+    return answer.split(b"\r\n", 1)[0].decode()
 
 
 def baseline_computer(api, pattern):
@@ -274,6 +306,50 @@ def test_request_counters(clean_emulator, api):
     assert counts["by_endpoint"] == {"GET computers": 2, "GET groups/{groupId}": 1} and counts["total"] == 3
 
 
+# ----- the request head limit (Tomcat's maxHttpHeaderSize) -----------------------------------------------------
+def test_a_head_of_exactly_the_limit_passes_and_one_byte_more_gets_tomcats_400(clean_emulator, api):
+    clean_emulator.reset_requests()
+    fits = raw_exchange(clean_emulator, head_of_size(8192, api.token))
+    assert status_of(fits) == "HTTP/1.1 200 OK", fits[:300]
+    refused = raw_exchange(clean_emulator, head_of_size(8193, api.token, "POST", "command-queue/restart",
+                                                        body=b'{"prompt_type": "no_prompt", "schedule_type": "now"}'))
+    head, _blank, body = refused.partition(b"\r\n\r\n")
+    assert status_of(refused) == "HTTP/1.1 400 "
+    assert b"\r\nConnection: close\r\n" in head + b"\r\n" and b"Content-Type: text/html;charset=utf-8" in head
+    page = body.decode("utf-8")
+    assert "<title>HTTP Status 400 \u2013 Bad Request</title>" in page
+    assert "<p><b>Message</b> Request header is too large</p>" in page
+    assert "java.lang.IllegalArgumentException: Request header is too large" in page
+    counts = clean_emulator.requests_count()
+    # The refused request never reached the SEPM's API: no command was queued.
+    assert counts["by_endpoint"] == {"GET computers": 1}
+    assert counts["largest_head_bytes"] == 8193 and counts["refused_heads"] == 1
+    assert events_of(clean_emulator, "command") == []
+
+
+def test_a_request_line_of_64_kb_gets_the_same_400_not_a_414(clean_emulator, api):
+    refused = raw_exchange(clean_emulator, head_of_size(70000, api.token))
+    assert status_of(refused) == "HTTP/1.1 400 " and b"Request header is too large" in refused
+    assert clean_emulator.requests_count()["refused_heads"] == 1
+
+
+def test_the_head_limit_is_a_setting(clean_emulator, api):
+    clean_emulator.settings(max_header_bytes=4096)
+    assert status_of(raw_exchange(clean_emulator, head_of_size(4096, api.token))) == "HTTP/1.1 200 OK"
+    assert status_of(raw_exchange(clean_emulator, head_of_size(4097, api.token))) == "HTTP/1.1 400 "
+    for bad in (0, 65537, "8k", True, 4096.5):
+        with pytest.raises(RuntimeError, match="max_header_bytes must be a whole number from 1 to 65536"):
+            clean_emulator.settings(max_header_bytes=bad)
+    assert clean_emulator.state()["settings"]["max_header_bytes"] == 4096
+
+
+def test_the_head_limit_is_a_command_line_option():
+    assert parse_args([]).max_header_bytes == 8192
+    assert parse_args(["--max-header-bytes", "4096"]).max_header_bytes == 4096
+    with pytest.raises(SystemExit):
+        parse_args(["--max-header-bytes", "0"])
+
+
 def test_console_actions(clean_emulator, api):
     reply = clean_emulator.control("POST", "console/download_patch", {"version": "14.3.10148.9200"})
     assert reply["patch_version"] == "14.3.10148.9200"
@@ -304,3 +380,92 @@ def test_reset(clean_emulator, api):
     assert smaller["fleet_size"] == 50
     assert api.ok("GET", "computers")["totalElements"] == 50
     clean_emulator.reset(fleet=200, seed=1)
+
+
+# ----- restarts on a group location's schedule (general_settings.restart) ---------------------------
+MONDAY_8 = 1796630400000  # 2026-12-07 08:00 UTC, a Monday; every emulated client's timeZone is 0 (UTC)
+
+
+def restart_schedule(api, group_path, enabled=True, **schedule):
+    group_id = api.group_id(group_path)
+    wanted = {"time": "12:00", "time_window": 1, "randomize_start_time": True, "monday": True}
+    wanted.update(schedule)
+    api.ok("PATCH", f"groups/{group_id}/locations/default/settings",
+           json={"configuration": {"general_settings": {"restart": {"enabled": enabled, "schedule": wanted}}}})
+
+
+def staged_on(api, group_path, pattern):
+    """A computer of ``group_path`` with the client patch delivered and its restart pending."""
+    allow_patches(api, group_path)
+    advance(api, 61)
+    target = baseline_computer(api, pattern)
+    api.ok("POST", "command-queue/updatecontent", params={"computer_ids": target["uniqueId"]})
+    advance(api, 61 + 2 + 181)
+    assert api.computer(target["computerName"])["rebootRequired"] == 1
+    return target["computerName"]
+
+
+def restarts_of(api, name):
+    return [e for e in api.emulator.events()["events"] if e["kind"] == "restart_begin" and e["computer"] == name]
+
+
+def test_a_pending_patch_restarts_inside_its_groups_schedule_and_not_before(frozen):
+    api = frozen
+    api.emulator.control("POST", "clock", {"set_ms": MONDAY_8})
+    restart_schedule(api, "My Company\\Workstations\\Finance")
+    name = staged_on(api, "My Company\\Workstations\\Finance", "WS-FIN-*")
+    advance(api, 2 * 3600)  # 10:07, before the window (11:00-13:00)
+    assert restarts_of(api, name) == []
+    advance(api, 3 * 3600)  # 13:07
+    begun = restarts_of(api, name)
+    assert len(begun) == 1 and begun[0]["cause"] == "schedule" and begun[0]["command_id"] is None
+    assert MONDAY_8 + 3 * 3600_000 <= begun[0]["sim_ms"] <= MONDAY_8 + 5 * 3600_000
+    patched = api.computer(name)
+    assert patched["agentVersion"] == PATCH and patched["rebootRequired"] == 0 and patched["onlineStatus"] == 1
+
+
+def test_a_group_with_its_schedule_off_restarts_nothing(frozen):
+    """As the rollout's staging groups: a patch delivered there waits for the rollout's own restart."""
+    api = frozen
+    api.emulator.control("POST", "clock", {"set_ms": MONDAY_8})
+    restart_schedule(api, "My Company\\Workstations\\HR", enabled=False)
+    name = staged_on(api, "My Company\\Workstations\\HR", "WS-HR-*")
+    advance(api, 7 * 86400)
+    assert restarts_of(api, name) == [] and api.computer(name)["rebootRequired"] == 1
+
+
+def test_a_computer_moved_out_of_a_scheduled_group_follows_its_new_group(frozen):
+    api = frozen
+    api.emulator.control("POST", "clock", {"set_ms": MONDAY_8})
+    restart_schedule(api, "My Company\\Workstations\\Finance")
+    name = staged_on(api, "My Company\\Workstations\\Finance", "WS-FIN-*")
+    quiet = api.group_id("My Company\\Default Group")
+    api.ok("PATCH", "computers", json=[{"group": {"id": quiet}, "hardwareKey": api.computer(name)["hardwareKey"]}])
+    advance(api, 7 * 86400)
+    assert restarts_of(api, name) == []
+
+
+def test_a_restart_later_waits_for_the_schedule(frozen):
+    api = frozen
+    api.emulator.control("POST", "clock", {"set_ms": MONDAY_8})
+    restart_schedule(api, "My Company\\Workstations\\Sales", time="20:00", randomize_start_time=False)
+    target = baseline_computer(api, "WS-SAL-*")
+    command = api.ok("POST", "command-queue/restart", params={"computer_ids": target["uniqueId"]},
+                     json={"prompt_type": "prompt", "schedule_type": "later"})["commandID_computer"]
+    advance(api, 3600)
+    assert row_of(api, command)["stateId"] == 1, "received, waiting for the schedule"
+    assert restarts_of(api, target["computerName"]) == []
+    advance(api, 11 * 3600 + 60)  # 20:01
+    begun = restarts_of(api, target["computerName"])
+    assert len(begun) == 1 and begun[0]["sim_ms"] == MONDAY_8 + 12 * 3600_000 and begun[0]["command_id"] == command
+    advance(api, 181)
+    assert row_of(api, command)["stateId"] == 3
+
+
+def test_a_restart_later_without_a_schedule_stays_received(frozen):
+    api = frozen
+    target = baseline_computer(api, "WS-ENG-*")
+    command = api.ok("POST", "command-queue/restart", params={"computer_ids": target["uniqueId"]},
+                     json={"prompt_type": "prompt", "schedule_type": "later"})["commandID_computer"]
+    advance(api, 8 * 86400)
+    assert row_of(api, command)["stateId"] == 1 and restarts_of(api, target["computerName"]) == []

@@ -8,6 +8,8 @@ after, and bad input fails with one line and changes nothing.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 CHANGE_EVENTS = frozenset(("move", "policy_assigned", "group_created", "group_deleted", "settings_changed", "command"))
@@ -245,7 +247,11 @@ def test_updatecontent_waits_for_every_computer(runner, clean_emulator):
     assert result["counts"]["done"] is True
     assert {row["computer"] for row in result["computers"]} == {"SQL-01-N1", "SQL-03-N1"}
     assert {row["state"] for row in result["computers"]} == {"COMPLETED"}
-    info = runner.run(task("command_info", "{command_id: '%s'}" % result["command_ids"]["computers"]))
+    assert len(result["command_ids"]["computers"]) == 1
+    info = runner.run(task("command_info", "{command_id: %s}" % json.dumps(result["command_ids"]["computers"])))
+    assert info.result("step")["counts"]["by_state"] == {"COMPLETED": 2}
+    # A comma-separated string names the same ids (Ansible's list type splits it).
+    info = runner.run(task("command_info", "{command_id: '%s'}" % ",".join(result["command_ids"]["computers"] * 2)))
     assert info.result("step")["counts"]["by_state"] == {"COMPLETED": 2}
 
 

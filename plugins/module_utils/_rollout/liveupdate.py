@@ -152,7 +152,7 @@ class Track:
     def _command_rows(self):
         ids = {self.run.computers[name]["id"]: name for name in self.names}
         rows = {}
-        for row in (row for command_id in self.command_ids for row in read_command(self.driver.client, command_id)):
+        for row in read_command(self.driver.client, self.command_ids):
             name = ids.get(row["computer_id"])
             if name is not None:
                 rows[name] = row
@@ -300,8 +300,6 @@ class LiveUpdate(Driver):
         """Send one command to ``names``; the SEPM's command ids (several when the ids do not fit one request)."""
         self.changed = True
         sent = self.client.send_command(command, computer_ids=[self.run.computers[name]["id"] for name in names], body=body)
-        if "computers" not in sent:  # TRANSITION: the client before it split commands
-            return [sent["commandID_computer"]]
         return list(sent.get("computers") or [])
 
     # -- a batch ----------------------------------------------------------------------------

@@ -63,6 +63,13 @@ options:
     description: Seconds to wait for each HTTP reply, from 1 to 3600. If not set, E(SEPM_TIMEOUT).
     type: int
     default: 30
+  max_request_bytes:
+    description:
+      - The most bytes of request line plus headers a request to the SEPM may have, from 1024 to 1048576; the
+        SEPM's web server (Tomcat) refuses more than its C(maxHttpHeaderSize), 8192 bytes by default.
+      - If not set, E(SEPM_MAX_REQUEST_BYTES).
+    type: int
+    default: 8192
   interval:
     description: Seconds between two polls, from 1 to 86400.
     type: int

@@ -4,9 +4,10 @@
 
 """A fake SEPM transport for the client's unit tests: scripted replies, a fake clock, no network.
 
-``FakeSession`` stands in for ``requests.Session``: every ``request()`` is recorded and
-answered with the next scripted item (a ``FakeResponse``, or an exception instance that
-is raised). ``FakeClock`` is both the client's ``clock`` and its ``sleep``: sleeping only
+``FakeSession`` is a ``requests.Session`` whose ``request()`` records each call and answers
+it with the next scripted item (a ``FakeResponse``, or an exception instance that is
+raised); everything else is requests' own, so the client measures its requests with
+requests' real encoder and default headers. ``FakeClock`` is both the client's ``clock`` and its ``sleep``: sleeping only
 moves the clock forward and records how long the client would have waited.
 """
 
@@ -15,6 +16,10 @@ from __future__ import annotations
 import json
 
 from urllib.parse import urlsplit
+
+import requests
+
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.request_size import head_bytes
 
 API_PREFIX = "/sepm/api/v1/"
 
@@ -39,8 +44,10 @@ class FakeResponse:
 class Call:
     """One request the client sent, as the SEPM would see it."""
 
-    def __init__(self, method, url, params, data, headers, timeout, verify=None):
+    def __init__(self, method, url, params, data, headers, timeout, verify=None, head=None):
         self.verify = verify
+        # Bytes of request line plus headers as requests would send this call.
+        self.head_bytes = head
         self.method = method
         self.url = url
         path = urlsplit(url).path
@@ -81,20 +88,22 @@ class FakeClock:
         return sum(self.sleeps)
 
 
-class FakeSession:
+class FakeSession(requests.Session):
     """Answers each request with the next scripted item and records every call."""
 
     def __init__(self, *script):
+        super().__init__()
         self.verify = None
-        self.headers = {}
         self.script = list(script)
         self.calls = []
 
     def add(self, *items):
         self.script.extend(items)
 
-    def request(self, method, url, params=None, data=None, headers=None, timeout=None, verify=None):
-        self.calls.append(Call(method, url, params, data, headers, timeout, verify))
+    def request(self, method, url, params=None, data=None, headers=None, timeout=None, verify=None):  # pylint: disable=arguments-differ
+        prepared = self.prepare_request(requests.Request(method, url, params=params, data=data, headers=headers))
+        head = head_bytes(prepared.method, prepared.url, prepared.headers)
+        self.calls.append(Call(method, url, params, data, headers, timeout, verify, head))
         if not self.script:
             raise AssertionError("unexpected request %s %s: nothing scripted" % (method, url))
         item = self.script.pop(0)

@@ -11,7 +11,12 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.args import argument_spec, connection_argument_spec
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import SepmClient
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import CONNECTION_ENV, client_kwargs
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection import (
+    CONNECTION_ENV,
+    check_connection,
+    client_kwargs,
+)
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.tests.unit.plugins.module_utils.fake_sepm import FakeSession
 
 CONNECTION_OPTIONS = sorted(CONNECTION_ENV)
@@ -33,7 +38,7 @@ def clean_env_fixture(monkeypatch):
 def test_connection_options_are_the_documented_ones():
     assert CONNECTION_OPTIONS == sorted([
         "sepm_host", "sepm_port", "sepm_username", "sepm_password", "sepm_domain", "sepm_token",
-        "validate_certs", "ca_path", "timeout",
+        "validate_certs", "ca_path", "timeout", "max_request_bytes",
     ])
 
 
@@ -58,6 +63,7 @@ def test_defaults():
     assert spec["validate_certs"]["default"] is True
     assert spec["timeout"]["default"] == 30
     assert spec["sepm_domain"]["default"] == ""
+    assert spec["max_request_bytes"]["default"] == 8192
 
 
 def test_connection_argument_spec_returns_a_fresh_copy():
@@ -135,6 +141,7 @@ def test_client_kwargs_maps_every_option():
         "validate_certs": False,
         "ca_path": "/etc/pki/sepm-ca.pem",
         "timeout": 45,
+        "max_request_bytes": 16384,
         "state": "present",
     }
     assert client_kwargs(params) == {
@@ -147,6 +154,7 @@ def test_client_kwargs_maps_every_option():
         "validate_certs": False,
         "ca_path": "/etc/pki/sepm-ca.pem",
         "timeout": 45,
+        "max_request_bytes": 16384,
     }
 
 
@@ -164,4 +172,17 @@ def test_client_kwargs_build_a_client_from_validated_options(clean_env):
     assert client.base_url == "https://sepm.example.test:8446/sepm/api/v1/"
     assert client.domain == ""
     assert client.timeout == 30
+    assert client.max_request_bytes == 8192
     assert session.verify is True
+
+
+def test_max_request_bytes_comes_from_its_environment_variable(clean_env):
+    clean_env.setenv("SEPM_MAX_REQUEST_BYTES", "16384")
+    params = validate(argument_spec(), {"sepm_host": "sepm.example.test"}).validated_parameters
+    assert SepmClient(session=FakeSession(), **client_kwargs(params)).max_request_bytes == 16384
+
+
+@pytest.mark.parametrize("value", [0, 1023, 1024 * 1024 + 1, -8192])
+def test_a_max_request_bytes_no_sepm_takes_fails_in_one_line(value):
+    with pytest.raises(SepmInputError, match=r"^max_request_bytes must be a whole number from 1024 to 1048576 bytes"):
+        check_connection({"sepm_host": "sepm.example.test", "max_request_bytes": value})

@@ -21,6 +21,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import (
     SepmNotFoundError,
     backoff_delay,
 )
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.tests.unit.plugins.module_utils.fake_sepm import (
     FakeClock,
     FakeResponse,
@@ -726,3 +727,113 @@ def test_a_new_group_without_description_sends_none():
     client, session, _clock = make_client(auth_ok(TOKEN), FakeResponse(201))
     client.create_group("A" * 32, "Lab")
     assert "description" not in session.calls[1].body
+
+
+# -- request size: every list in a URL split so each request fits -----------------------------
+
+COMPUTER_IDS = ["%032X" % number for number in range(1000)]
+RESTART_BODY = {"prompt_type": "no_prompt", "schedule_type": "now", "message": "patch"}
+SEPM_TOKEN = "5f2b" * 12  # the length of the emulator's tokens
+
+
+def command_replies(count, key="commandID_computer"):
+    return [ok({key: "%032X" % (0xC0FFEE00 + number)}) for number in range(count)]
+
+
+def sent_ids(calls, parameter):
+    return [item for call in calls for item in call.params[parameter].split(",")]
+
+
+def test_a_command_for_1000_computers_takes_several_requests_each_within_the_limit():
+    client, session, _clock = make_client(*command_replies(20), token=SEPM_TOKEN)
+    command_ids = client.send_command("restart", computer_ids=COMPUTER_IDS, body=RESTART_BODY)
+    sent = session.calls_to("command-queue/restart")
+    assert 1 < len(sent) < 20
+    assert all(call.head_bytes <= 8192 for call in sent)
+    assert max(call.head_bytes for call in sent) > 8192 - 40  # full requests, not a cautious guess
+    assert sent_ids(sent, "computer_ids") == COMPUTER_IDS
+    assert all(call.body == RESTART_BODY for call in sent)
+    assert command_ids == {"computers": ["%032X" % (0xC0FFEE00 + number) for number in range(len(sent))]}
+
+
+def test_the_authorization_header_counts_too():
+    counts = []
+    for token in (SEPM_TOKEN, "t" * 3000):
+        client, session, _clock = make_client(*command_replies(40), token=token)
+        client.send_command("updatecontent", computer_ids=COMPUTER_IDS)
+        sent = session.calls_to("command-queue/updatecontent")
+        assert all(call.head_bytes <= 8192 for call in sent)
+        assert sent_ids(sent, "computer_ids") == COMPUTER_IDS
+        counts.append(len(sent))
+    assert counts[1] > counts[0]
+
+
+def test_max_request_bytes_sets_the_limit():
+    client, session, _clock = make_client(*command_replies(40), token=SEPM_TOKEN, max_request_bytes=4096)
+    client.send_command("updatecontent", computer_ids=COMPUTER_IDS)
+    sent = session.calls_to("command-queue/updatecontent")
+    assert all(4096 - 40 < call.head_bytes <= 4096 for call in sent[:-1]) and sent[-1].head_bytes <= 4096
+    assert sent_ids(sent, "computer_ids") == COMPUTER_IDS
+
+
+def test_computers_and_groups_go_in_requests_of_their_own():
+    groups = ["%032X" % (0xA000 + number) for number in range(300)]
+    client, session, _clock = make_client(*command_replies(1), *command_replies(5, "commandID_group"), token=SEPM_TOKEN)
+    command_ids = client.send_command("updatecontent", computer_ids=COMPUTER_IDS[:10], group_ids=groups)
+    sent = session.calls_to("command-queue/updatecontent")
+    assert [sorted(call.params) for call in sent] == [["computer_ids"]] + [["group_ids"]] * (len(sent) - 1)
+    assert sent_ids(sent[1:], "group_ids") == groups and all(call.head_bytes <= 8192 for call in sent)
+    assert len(command_ids["computers"]) == 1 and len(command_ids["groups"]) == len(sent) - 1
+
+
+def test_a_command_that_cannot_fit_even_for_one_computer_fails_before_anything_is_sent():
+    client, session, _clock = make_client(token="t" * 1200, max_request_bytes=1024)
+    with pytest.raises(SepmInputError) as info:
+        client.send_command("restart", computer_ids=COMPUTER_IDS[:3], body=RESTART_BODY)
+    message = str(info.value)
+    assert "\n" not in message and "max_request_bytes (1024)" in message and COMPUTER_IDS[0] in message
+    assert "t" * 1200 not in message
+    assert session.calls == []
+
+
+def test_any_request_over_the_limit_fails_in_one_line_without_being_sent():
+    client, session, _clock = make_client(token=SEPM_TOKEN)
+    with pytest.raises(SepmInputError) as info:
+        list(client.computers(name="WS-" + "x" * 9000))
+    assert "GET computers" in str(info.value) and "max_request_bytes (8192)" in str(info.value)
+    assert session.calls == []
+
+
+def test_a_long_os_filter_is_split_and_each_part_paged():
+    systems = ["Win%03d%s" % (number, "x" * 200) for number in range(60)]
+    records = [{"uniqueId": "%032X" % number} for number in range(3)]
+    client, session, _clock = make_client(*[page(records) for _part in range(10)], token=SEPM_TOKEN)
+    found = list(client.computers(os=systems))
+    calls = session.calls_to("computers")
+    assert 1 < len(calls) < 10 and all(call.head_bytes <= 8192 for call in calls)
+    assert [system for call in calls for system in call.params["os"]] == systems
+    assert len(found) == 3 * len(calls)
+
+
+def test_a_failed_request_names_the_commands_it_had_queued():
+    client, _session, _clock = make_client(ok({"commandID_computer": "C0FFEE01"}), error(500, error_message="boom"),
+                                           token=SEPM_TOKEN)
+    with pytest.raises(SepmError) as info:
+        client.send_command("restart", computer_ids=COMPUTER_IDS, body=RESTART_BODY)
+    message = str(info.value)
+    assert "HTTP 500" in message and "C0FFEE01" in message and "1 of its" in message
+    assert "endpoint_ops.sepm.command_info" in message
+
+
+@settings(max_examples=40, deadline=None)
+@given(ids=st.lists(st.text(alphabet="0123456789ABCDEF", min_size=32, max_size=32), max_size=1500),
+       groups=st.lists(st.text(alphabet="0123456789ABCDEF", min_size=32, max_size=32), max_size=300),
+       token=st.text(alphabet="0123456789abcdef-", min_size=8, max_size=400),
+       limit=st.integers(1024, 20000))
+def test_every_command_request_fits_and_carries_each_target_once_in_order(ids, groups, token, limit):
+    client, session, _clock = make_client(*command_replies(800), token=token, max_request_bytes=limit)
+    client.send_command("restart", computer_ids=ids, group_ids=groups, body=RESTART_BODY)
+    sent = session.calls_to("command-queue/restart")
+    assert all(call.head_bytes <= limit for call in sent)
+    assert sent_ids([call for call in sent if "computer_ids" in call.params], "computer_ids") == ids
+    assert sent_ids([call for call in sent if "group_ids" in call.params], "group_ids") == groups

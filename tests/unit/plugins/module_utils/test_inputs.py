@@ -13,6 +13,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.connection impor
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import path_key
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.inputs import (
+    check_command_ids,
     check_group_path,
     check_guid,
     check_name,
@@ -169,3 +170,12 @@ class OneComputerSepm:
 def test_one_computer_named_twice_in_two_cases_and_by_id_is_one_target():
     found = resolve_computers(OneComputerSepm(), names=["SQL-01-N1", "sql-01-n1"], ids=["A" * 32])
     assert [computer["id"] for computer in found] == ["A" * 32]
+
+
+def test_a_command_is_one_or_more_ids_each_once():
+    first, second = "1CA9D4F37DD94CA88A9D93D09402E3D3", "0f6a1d2c3b4e5f60718293a4b5c6d7e8"
+    assert check_command_ids("command_id", [first, second.upper(), second]) == [first, second.upper()]
+    with pytest.raises(SepmInputError, match="^command_id must name at least one SEPM command id"):
+        check_command_ids("command_id", [])
+    with pytest.raises(SepmInputError, match="^command_id must be a SEPM id"):
+        check_command_ids("command_id", [first, "../version"])
