@@ -119,6 +119,8 @@ class Computer:
     last_hb_ms: int = 0
     package_files: dict = field(default_factory=dict)
     boot_ms: int = 0
+    # Set when the client stopped reaching the SEPM (a bad patch): it sends no heartbeat from then on.
+    silent_since_ms: Optional[int] = None
 
     @property
     def uid(self):
