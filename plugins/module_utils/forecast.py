@@ -18,7 +18,7 @@ each batch by the rules a run obeys (``rollout.py``):
   run, scheduled in the next window, goes on: the forecast moves the batch to the next
   opening with room for it.
 
-Durations come from earlier runs (the ``batches`` of their JSON reports, or this run's log):
+Durations come from earlier runs (the ``batches`` of their JSON reports, or this run's log; ``forecast_samples.py``):
 a liveupdate batch that started alone gives a *first* duration (its start to its end), one
 pre-staged during the batch before gives a *pace* (the previous batch's end to its own); a
 package batch gives a duration per host. The spread is the shortest (best), the median
@@ -36,98 +36,24 @@ from __future__ import annotations
 
 import datetime
 import itertools
-import json
-import os
-import statistics
 
+# The measurements are forecast's API too: callers import them from here.
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.forecast_samples import (
+    CASES, DEFAULT_SHARE, durations_from_log, durations_from_reports, load_reports, moment_of, spread)
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import iter_batches
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import next_open, occurrences, parse_windows, time_left
 
 __all__ = ["CASES", "DEFAULT_SHARE", "durations_from_log", "durations_from_reports", "spread", "forecast_run",
            "forecast_line", "forecast_lines", "forecast_basis", "stop_line", "load_reports", "display_zone", "plan_next_run"]
 
-CASES = ("best", "expected", "worst")
-DEFAULT_SHARE = {"best": 0.25, "expected": 0.5, "worst": 1.0}
-FEW = 5
-FEW_SPREAD = 0.25
 # How far ahead a batch is looked for a window with room; beyond that the forecast says never.
 HORIZON = datetime.timedelta(days=2 * 366)
 LOOKBACK = datetime.timedelta(days=8)
 _UTC = datetime.timezone.utc
 
 
-def _moment(text):
-    return datetime.datetime.fromisoformat(text) if text else None
-
-
 def _iso(moment):
     return moment.astimezone(_UTC).isoformat(timespec="seconds") if moment else None
-
-
-def _empty_samples():
-    return {"lead": [], "first": [], "pace": [], "package_host": []}
-
-
-def durations_from_log(log, samples=None, run_started=None):
-    """Add the durations one run measured (its log entries, as in a report's ``batches``) to ``samples``.
-
-    With ``run_started`` (when the run planned), the time until its first batch started is a *lead*.
-    """
-    samples = samples if samples is not None else _empty_samples()
-    ran = [entry for entry in log or [] if entry.get("started") and not entry.get("gated")]
-    if run_started and ran and _moment(ran[0]["started"]) >= _moment(run_started):
-        samples["lead"].append((_moment(ran[0]["started"]) - _moment(run_started)).total_seconds())
-    previous = None
-    for entry in log or []:
-        started, finished = _moment(entry.get("started")), _moment(entry.get("finished"))
-        ran = started is not None and finished is not None and finished > started and not entry.get("gated")
-        if not ran:
-            previous = None
-            continue
-        if entry.get("method") == "package":
-            hosts = len(entry.get("hosts") or ()) - int(entry.get("deferred") or 0)
-            if hosts > 0:
-                samples["package_host"].append((finished - started).total_seconds() / hosts)
-            previous = None
-            continue
-        if "verified" not in (entry.get("steps") or {}) and "returned" not in (entry.get("steps") or {}):
-            previous = None  # nothing was patched: its time says nothing about a batch's
-            continue
-        if previous is not None and started < previous and finished > previous:
-            samples["pace"].append((finished - previous).total_seconds())
-        else:
-            samples["first"].append((finished - started).total_seconds())
-        previous = finished
-    return samples
-
-
-def durations_from_reports(reports):
-    """Samples from earlier runs' JSON reports (dicts): ``{first, pace, package_host, runs}``."""
-    samples = _empty_samples()
-    runs = 0
-    for report in reports:
-        before = sum(len(values) for values in samples.values())
-        durations_from_log((report or {}).get("batches"), samples, ((report or {}).get("run") or {}).get("started"))
-        runs += sum(len(values) for values in samples.values()) > before
-    samples["runs"] = runs
-    return samples
-
-
-def spread(values, budget):
-    """``{best, expected, worst}`` seconds from measured values, else the stated share of ``budget``.
-
-    A handful of measurements says little about how far a duration strays: with fewer than
-    ``FEW`` the spread is at least ``FEW_SPREAD`` either side of the median.
-    """
-    if values:
-        middle = statistics.median(values)
-        best, worst = min(values), max(values)
-        if len(values) < FEW:
-            best, worst = min(best, middle * (1 - FEW_SPREAD)), max(worst, middle * (1 + FEW_SPREAD))
-        return {"best": best, "expected": middle, "worst": worst, "measured": len(values)}
-    result = {case: budget * DEFAULT_SHARE[case] for case in CASES}
-    result["measured"] = 0
-    return result
 
 
 class _Schedule:
@@ -370,7 +296,7 @@ def _placed_row(batch, periods, with_hosts):
 
 
 def _when(text, zone):
-    moment = _moment(text).astimezone(zone)
+    moment = moment_of(text).astimezone(zone)
     return "%s %s" % (moment.strftime("%a %d %b %Y %H:%M"), moment.tzname() if zone is _UTC else zone.key)
 
 
@@ -441,24 +367,3 @@ def forecast_lines(forecast, windows):
         lines.append("%s: done %s" % (row["group"], "in window %d, by %s" % (row["window"]["number"], _when(row["finishes"], zone))
                                       if row["finishes"] else "never (no window has room)"))
     return lines
-
-
-def load_reports(directory, limit=20):
-    """The JSON reports of the last ``limit`` runs in ``directory`` (by name, which is the run's start): (reports, unreadable)."""
-    reports, unreadable = [], []
-    if not directory or not os.path.isdir(directory):
-        return reports, unreadable
-    names = sorted(name for name in os.listdir(directory) if name.startswith("rollout-") and name.endswith(".json"))
-    for name in names[-limit:]:
-        path = os.path.join(directory, name)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                report = json.load(handle)
-        except (OSError, ValueError):
-            unreadable.append(path)
-            continue
-        if isinstance(report, dict) and isinstance(report.get("batches"), list):
-            reports.append(report)
-        else:
-            unreadable.append(path)
-    return reports, unreadable
