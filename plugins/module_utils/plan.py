@@ -334,40 +334,68 @@ def iter_batches(queue, serial, cluster_room, group_room=None, holds=None):
 
     The waiting hosts stand in one queue per budgeted group (and one for the rest), merged by
     their place in ``queue``: a batch costs what it reads, not the whole queue, however small a
-    group's budget.
+    group's budget; without budgets the queue is read in place.
     """
     batch_sizes(serial, len(queue))  # validates serial, even when nothing is left to batch
     group_room = group_room or {}
-    streams = {}
-    for position, item in enumerate(queue):
-        name, cluster = item[0], item[1]
-        group = item[2] if len(item) > 2 else None
-        key = group if group in group_room else None
-        streams.setdefault(key, deque()).append((position, name, cluster, group))
+    if group_room:
+        positions = {}
+        for position, item in enumerate(queue):
+            key = item[2] if len(item) > 2 and item[2] in group_room else None
+            positions.setdefault(key, []).append(position)
+        streams = dict((key, _Stream(found)) for key, found in positions.items())
+    else:
+        streams = {None: _Stream(range(len(queue)))}
     waiting = len(queue)
     for nominal in _nominal_sizes(serial, len(queue)):
         if not waiting:
             return
-        batch, full, passed = _fill(streams, min(nominal, waiting), cluster_room, group_room)
+        batch, full, passed = _fill(queue, streams, min(nominal, waiting), cluster_room, group_room)
         waiting -= len(batch)
         if holds is not None:
-            holds.append(_held(streams, full, passed, batch, min(nominal, waiting + len(batch))))
-        yield [name for _position, name, _group in batch]
+            holds.append(_held(queue, streams, full, passed, batch, min(nominal, waiting + len(batch))))
+        yield [queue[position][0] for position in batch]
 
 
-def _fill(streams, size, cluster_room, group_room):
-    """One batch of up to ``size`` hosts from ``streams``; the groups whose room it used up; the names a cluster held."""
-    heads = [(stream[0][0], index, key) for index, (key, stream) in enumerate(streams.items()) if stream]
+class _Stream:
+    """The waiting hosts of one group (by their places in the queue): those passed over first, then the unread ones."""
+
+    __slots__ = ("places", "read", "passed")
+
+    def __init__(self, places):
+        self.places = places
+        self.read = 0
+        self.passed = deque()
+
+    def head(self):
+        if self.passed:
+            return self.passed[0]
+        return self.places[self.read] if self.read < len(self.places) else None
+
+    def pop(self):
+        if self.passed:
+            return self.passed.popleft()
+        self.read += 1
+        return self.places[self.read - 1]
+
+    def waiting(self):
+        return itertools.chain(self.passed, itertools.islice(self.places, self.read, None))
+
+
+def _fill(queue, streams, size, cluster_room, group_room):
+    """One batch (places in the queue) of up to ``size`` hosts; the groups whose room it used up; the places a cluster held."""
+    heads = [(stream.head(), key) for key, stream in streams.items() if stream.head() is not None]
     heapq.heapify(heads)
     batch, passed, per_cluster, per_group, full = [], {}, {}, {}, set()
     while heads and len(batch) < size:
-        _position, index, key = heapq.heappop(heads)
+        _place, key = heapq.heappop(heads)
         stream = streams[key]
-        position, name, cluster, group = stream.popleft()
+        place = stream.pop()
+        cluster = queue[place][1]
         if cluster is not None and per_cluster.get(cluster, 0) >= cluster_room.get(cluster, 1):
-            passed.setdefault(key, []).append((position, name, cluster, group))
+            passed.setdefault(key, []).append(place)
         else:
-            batch.append((position, name, group))
+            batch.append(place)
             if cluster is not None:
                 per_cluster[cluster] = per_cluster.get(cluster, 0) + 1
             if key is not None:
@@ -375,17 +403,18 @@ def _fill(streams, size, cluster_room, group_room):
                 if per_group[key] >= group_room[key]:
                     full.add(key)
                     continue
-        if stream:
-            heapq.heappush(heads, (stream[0][0], index, key))
-    for key, entries in passed.items():
-        streams[key].extendleft(reversed(entries))
-    return batch, full, {entry[1] for entries in passed.values() for entry in entries}
+        following = stream.head()
+        if following is not None:
+            heapq.heappush(heads, (following, key))
+    for key, places in passed.items():
+        streams[key].passed.extendleft(reversed(places))
+    return batch, full, {place for places in passed.values() for place in places}
 
 
-def _held(streams, full, by_cluster, batch, size):
+def _held(queue, streams, full, by_cluster, batch, size):
     """``{name: group}`` of the hosts the full groups' budgets kept out of ``batch``: those the batch would have
     taken without the group budgets (its ``size`` first hosts in queue order, the ones a cluster held aside)."""
-    waiting = heapq.merge(*(streams[key] for key in sorted(full) if streams[key]))
-    kept_out = ((position, 1, name, group) for position, name, _cluster, group in waiting if name not in by_cluster)
-    merged = heapq.merge(((position, 0, name, group) for position, name, group in batch), kept_out)
-    return dict((name, group) for _position, kind, name, group in itertools.islice(merged, size) if kind)
+    kept_out = ((place, 1) for place in heapq.merge(*(streams[key].waiting() for key in sorted(full)))
+                if place not in by_cluster)
+    merged = heapq.merge(((place, 0) for place in batch), kept_out)
+    return dict((queue[place][0], queue[place][2]) for place, kind in itertools.islice(merged, size) if kind)
