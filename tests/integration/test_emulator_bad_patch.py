@@ -168,3 +168,36 @@ def test_a_malformed_health_control_changes_nothing(clean_emulator, body):
     with pytest.raises(RuntimeError, match="400"):
         clean_emulator.control("PATCH", "computers", dict(body, names=["WS-FIN-0001"], online=False))
     assert clean_emulator.control("GET", "endpoint?name=WS-FIN-0001")["online"] is True
+
+
+# ----- the collection's checks judge what the emulator shows ------------------------------------------------
+def collection(name):
+    from tests.integration.inprocess import import_collection_module  # pylint: disable=import-outside-toplevel
+    return import_collection_module("module_utils." + name)
+
+
+def test_the_health_checks_and_the_soak_read_the_bad_patch_in_the_records(frozen):
+    api = frozen
+    health, soak = collection("health"), collection("soak")
+    normalize = collection("computers").normalize_computer
+    harmed, silent, healthy = finance_targets(api, 3)
+    api.emulator.add_fault(kind="bad_patch", effect="switch_off", computers=[harmed["computerName"]])
+    api.emulator.add_fault(kind="bad_patch", effect="stops_checking_in", computers=[silent["computerName"]])
+    before = {c["computerName"]: normalize(c) for c in (harmed, silent, healthy)}
+    restarted = api.emulator.state()["clock_ms"] + DELIVERY_S * 1000
+    patch(api, [harmed, silent, healthy])
+    back = {name: normalize(api.computer(name)) for name in before}
+    timing = {name: health.Timing(restarted, back[name]["last_update_time"]) for name in before}
+    advance(api, HEARTBEAT * 2 + 1)
+    now = api.emulator.state()["clock_ms"]
+    later = {name: normalize(api.computer(name)) for name in before}
+    settle = health.settle_seconds(health.check_settle(None), HEARTBEAT)
+    judged = {name: health.verdict(before[name], later[name], timing[name], now, settle_s=settle) for name in before}
+    assert judged[healthy["computerName"]].state == "healthy"
+    assert judged[harmed["computerName"]].state == "unhealthy"
+    assert judged[harmed["computerName"]].reason == "unhealthy after the patch: Auto-Protect off, on before"
+    assert judged[silent["computerName"]].reason == "unhealthy after the patch: no check-in since it came back from its restart"
+    # A later run, with no record from before, finds the soaked computer harmed from the SEPM alone.
+    decided = soak.decide(soak.check_soak({"after": 1, "for": "2h"}), [later[harmed["computerName"]]], PATCH, [1], 2, now,
+                          settle_s=settle)
+    assert decided.state == "stop" and "Auto-Protect off" in decided.reason
