@@ -26,8 +26,11 @@ description:
     C(sepm_group_id), C(sepm_running_version), C(sepm_target_version), C(sepm_deployment_status),
     C(sepm_deployment_message), C(sepm_reboot_reason), C(sepm_operating_system), C(sepm_os_function),
     C(sepm_mac_addresses), C(sepm_domain_or_workgroup), C(sepm_last_update_time) (milliseconds since the epoch, as the
-    SEPM sends it), C(sepm_last_check_in) (the same instant as ISO 8601 UTC), C(sepm_profile_serial) and
-    C(sepm_profile_version), besides the ones above."
+    SEPM sends it), C(sepm_last_check_in) (the same instant as ISO 8601 UTC), C(sepm_profile_serial),
+    C(sepm_profile_version), the protection switches C(sepm_ap_on_off), C(sepm_av_engine_on_off),
+    C(sepm_firewall_on_off) and C(sepm_tamper_on_off) (the SEPM's codes - 1 on, 0 disabled, 3 disabled by policy,
+    4 malfunctioning, 127 not reported), C(sepm_infected), C(sepm_worst_infection_idx), C(sepm_av_defset_version) and
+    C(sepm_last_deployment_time), besides the ones above."
   - Every value from the SEPM is marked unsafe, so template text (a C(lookup) between C({{) and C(}})) in a computer name,
     OS name or group path stays text and is never rendered. Host names are plain text, which AWX's inventory sync needs,
     and never hold template text (see O(hostnames)).

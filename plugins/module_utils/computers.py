@@ -23,6 +23,14 @@ def _flag(value):
         return bool(value)
 
 
+def _code(value):
+    """An integer status code (a protection switch), or None when the SEPM sent none."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def group_path_of(record):
     # In a computer record the full path is in group.name and group.fullPathName is null.
     group = record.get("group") or {}
@@ -63,6 +71,15 @@ def normalize_computer(record):
         "last_update_time": record.get("lastUpdateTime"),
         "profile_serial": record.get("profileSerialNo"),
         "profile_version": record.get("profileVersion"),
+        # Protection switches as the SEPM codes them (1 on, 0 disabled, 3 disabled by policy, ...: health.py).
+        "ap_on_off": _code(record.get("apOnOff")),
+        "av_engine_on_off": _code(record.get("avEngineOnOff")),
+        "firewall_on_off": _code(record.get("firewallOnOff")),
+        "tamper_on_off": _code(record.get("tamperOnOff")),
+        "infected": _flag(record.get("infected")),
+        "worst_infection_idx": record.get("worstInfectionIdx"),
+        "av_defset_version": record.get("avDefsetVersion"),
+        "last_deployment_time": record.get("lastDeploymentTime"),
     }
 
 

@@ -16,9 +16,13 @@ each batch by the rules a run obeys (``rollout.py``):
   ``restart_timeout`` in the window;
 * a run that finds the window closed (or too short for the next step) stops, and the next
   run, scheduled in the next window, goes on: the forecast moves the batch to the next
-  opening with room for it.
+  opening with room for it;
+* a soak ends a run once its soaked computers are placed, as a closed window does: the next
+  batch waits until the soak's end, and so maybe for a later window;
+* a later run plans its batches anew from the serial's start, with the plan's HA and group
+  budget rooms: the batches it places are the budgeted ones.
 
-Durations come from earlier runs (the ``batches`` of their JSON reports, or this run's log):
+Durations come from earlier runs (the ``batches`` of their JSON reports, or this run's log; ``forecast_samples.py``):
 a liveupdate batch that started alone gives a *first* duration (its start to its end), one
 pre-staged during the batch before gives a *pace* (the previous batch's end to its own); a
 package batch gives a duration per host. The spread is the shortest (best), the median
@@ -36,98 +40,24 @@ from __future__ import annotations
 
 import datetime
 import itertools
-import json
-import os
-import statistics
 
+# The measurements are forecast's API too: callers import them from here.
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.forecast_samples import (
+    CASES, DEFAULT_SHARE, durations_from_log, durations_from_reports, load_reports, moment_of, spread)
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import iter_batches
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import next_open, occurrences, parse_windows, time_left
 
 __all__ = ["CASES", "DEFAULT_SHARE", "durations_from_log", "durations_from_reports", "spread", "forecast_run",
            "forecast_line", "forecast_lines", "forecast_basis", "stop_line", "load_reports", "display_zone", "plan_next_run"]
 
-CASES = ("best", "expected", "worst")
-DEFAULT_SHARE = {"best": 0.25, "expected": 0.5, "worst": 1.0}
-FEW = 5
-FEW_SPREAD = 0.25
 # How far ahead a batch is looked for a window with room; beyond that the forecast says never.
 HORIZON = datetime.timedelta(days=2 * 366)
 LOOKBACK = datetime.timedelta(days=8)
 _UTC = datetime.timezone.utc
 
 
-def _moment(text):
-    return datetime.datetime.fromisoformat(text) if text else None
-
-
 def _iso(moment):
     return moment.astimezone(_UTC).isoformat(timespec="seconds") if moment else None
-
-
-def _empty_samples():
-    return {"lead": [], "first": [], "pace": [], "package_host": []}
-
-
-def durations_from_log(log, samples=None, run_started=None):
-    """Add the durations one run measured (its log entries, as in a report's ``batches``) to ``samples``.
-
-    With ``run_started`` (when the run planned), the time until its first batch started is a *lead*.
-    """
-    samples = samples if samples is not None else _empty_samples()
-    ran = [entry for entry in log or [] if entry.get("started") and not entry.get("gated")]
-    if run_started and ran and _moment(ran[0]["started"]) >= _moment(run_started):
-        samples["lead"].append((_moment(ran[0]["started"]) - _moment(run_started)).total_seconds())
-    previous = None
-    for entry in log or []:
-        started, finished = _moment(entry.get("started")), _moment(entry.get("finished"))
-        ran = started is not None and finished is not None and finished > started and not entry.get("gated")
-        if not ran:
-            previous = None
-            continue
-        if entry.get("method") == "package":
-            hosts = len(entry.get("hosts") or ()) - int(entry.get("deferred") or 0)
-            if hosts > 0:
-                samples["package_host"].append((finished - started).total_seconds() / hosts)
-            previous = None
-            continue
-        if "verified" not in (entry.get("steps") or {}) and "returned" not in (entry.get("steps") or {}):
-            previous = None  # nothing was patched: its time says nothing about a batch's
-            continue
-        if previous is not None and started < previous and finished > previous:
-            samples["pace"].append((finished - previous).total_seconds())
-        else:
-            samples["first"].append((finished - started).total_seconds())
-        previous = finished
-    return samples
-
-
-def durations_from_reports(reports):
-    """Samples from earlier runs' JSON reports (dicts): ``{first, pace, package_host, runs}``."""
-    samples = _empty_samples()
-    runs = 0
-    for report in reports:
-        before = sum(len(values) for values in samples.values())
-        durations_from_log((report or {}).get("batches"), samples, ((report or {}).get("run") or {}).get("started"))
-        runs += sum(len(values) for values in samples.values()) > before
-    samples["runs"] = runs
-    return samples
-
-
-def spread(values, budget):
-    """``{best, expected, worst}`` seconds from measured values, else the stated share of ``budget``.
-
-    A handful of measurements says little about how far a duration strays: with fewer than
-    ``FEW`` the spread is at least ``FEW_SPREAD`` either side of the median.
-    """
-    if values:
-        middle = statistics.median(values)
-        best, worst = min(values), max(values)
-        if len(values) < FEW:
-            best, worst = min(best, middle * (1 - FEW_SPREAD)), max(worst, middle * (1 + FEW_SPREAD))
-        return {"best": best, "expected": middle, "worst": worst, "measured": len(values)}
-    result = {case: budget * DEFAULT_SHARE[case] for case in CASES}
-    result["measured"] = 0
-    return result
 
 
 class _Schedule:
@@ -232,42 +162,71 @@ def _place_run(batches, schedule, moment, durations, options):
     return placed
 
 
-def plan_next_run(left, options, clusters, cluster_room, run):
+def plan_next_run(left, options, clusters, cluster_room, run, group_room=None, groups_of=None):
     """The batches the next run plans for the hosts of ``left`` (batches), liveupdate first, then package, each by its serial.
 
-    A generator: a run that fits only a few batches in its window does not pay for splitting the rest.
+    The plan's rules hold: ``cluster_room`` per cluster and ``group_room`` per SEPM group
+    (``groups_of``: a host's own group). A generator: a run that fits only a few batches in its
+    window does not pay for splitting the rest.
     """
-    return _next_run(_waiting_hosts(left, clusters), options, cluster_room, run)
+    rules = _Rules(clusters, cluster_room, group_room, groups_of)
+    return _next_run(_waiting_hosts(left, rules), options, rules, run)
 
 
-def _waiting_hosts(batches, clusters):
-    """``{method: {name: cluster}}`` of the hosts of ``batches``, in their order."""
+class _Rules:
+    """What a later run plans by, beside the options: the plan's clusters and groups and their rooms, and the soak."""
+
+    def __init__(self, clusters=None, cluster_room=None, group_room=None, groups_of=None, soak=None):  # pylint: disable=too-many-arguments
+        self.clusters = clusters or {}
+        self.cluster_room = cluster_room or {}
+        self.group_room = group_room or {}
+        self.groups_of = groups_of or {}
+        self.soak = soak
+
+
+def _waiting_hosts(batches, rules):
+    """``{method: {name: (name, cluster, group)}}`` of the hosts of ``batches``, in their order: a run's queue."""
     waiting = {"liveupdate": {}, "package": {}}
     for batch in batches:
         pool = waiting[batch["method"]]
         for name in batch["hosts"]:
-            pool[name] = clusters.get(name)
+            pool[name] = (name, rules.clusters.get(name), rules.groups_of.get(name))
     return waiting
 
 
-def _next_run(waiting, options, cluster_room, run):
+def _next_run(waiting, options, rules, run):
     number = 0
     # The run's options are normalised (``_rollout/options.py``): each method has its own serial.
     for method, serial in (("liveupdate", options["serial"]), ("package", options["package_serial"])):
-        queue = list(waiting[method].items())
-        for hosts in iter_batches(queue, serial, cluster_room) if queue else ():
+        queue = list(waiting[method].values())
+        for hosts in iter_batches(queue, serial, rules.cluster_room, rules.group_room) if queue else ():
             number += 1
             yield {"label": "%d.%d" % (run, number), "method": method, "hosts": hosts}
 
 
-def _simulate(batches, schedule, start, durations, options, clusters, cluster_room, run, continuing):
-    """Every batch placed, run after run (one per open period), for one case's durations.
+def _until_soak(batches, hosts):
+    """``batches`` up to the one that completes ``hosts`` computers: the soaked ones; the run stops there."""
+    for batch in batches:
+        yield batch
+        hosts -= len(batch["hosts"])
+        if hosts <= 0:
+            return
 
-    ``continuing``: the first run is under way already, so it has no lead to spend.
+
+def _simulate(batches, schedule, start, durations, options, rules, run, continuing):  # pylint: disable=too-many-arguments
+    """Every batch placed, run after run (one per open period), for one case's durations; and the soak's (begins, ends).
+
+    ``continuing``: the first run is under way already, so it has no lead to spend. A soak
+    (``rules.soak``: ``{"hosts": N, "for_s": s}`` or ``{"until": moment}``) ends a run once N more
+    computers are placed, like a closed window, and the next run starts no earlier than its end.
     """
     placed, moment = [], start
+    soak = rules.soak or {}
+    hold = soak.get("hosts") if (soak.get("hosts") or 0) > 0 else None
+    not_before = soak.get("until")
+    span = (None, not_before) if not_before else None
     # Carried from run to run and emptied as batches are placed, so a run costs what it places.
-    waiting = _waiting_hosts(batches, clusters)
+    waiting = _waiting_hosts(batches, rules)
     pending = iter(batches)
     while True:
         head = next(pending, None)
@@ -276,12 +235,15 @@ def _simulate(batches, schedule, start, durations, options, clusters, cluster_ro
         # A run spends its lead (planning) before its first batch, inside the window it starts in.
         lead = 0.0 if continuing and not placed else durations["lead"]
         need = _step_need(head, options, durations) + lead
-        at = moment if schedule.fits(moment, need) else schedule.earliest(moment, need)
+        earliest = max(moment, not_before) if not_before else moment
+        at = earliest if schedule.fits(earliest, need) else schedule.earliest(earliest, need)
         if at is None:
             placed.extend(dict(batch, starts=None, restarts=None, finishes=None) for batch in itertools.chain([head], pending))
             break
         schedule.period(at)
-        done = _place_run(itertools.chain([head], pending), schedule, at + datetime.timedelta(seconds=lead), durations, options)
+        run_batches = itertools.chain([head], pending)
+        done = _place_run(run_batches if hold is None else _until_soak(run_batches, hold), schedule,
+                          at + datetime.timedelta(seconds=lead), durations, options)
         for batch in done:
             batch["window"] = schedule.period(batch["starts"])
             pool = waiting[batch["method"]]
@@ -289,21 +251,32 @@ def _simulate(batches, schedule, start, durations, options, clusters, cluster_ro
                 pool.pop(name, None)
         placed.extend(done)
         moment = schedule.room_at(at)[1]
+        if hold is not None and done:
+            hold -= sum(len(batch["hosts"]) for batch in done)
+            if hold <= 0:
+                # The soaked computers are placed: the run ends with them, the next starts after the soak.
+                moment = max(batch["finishes"] for batch in done)
+                not_before = moment + datetime.timedelta(seconds=soak["for_s"])
+                span, hold = (moment, not_before), None
         run += 1
-        pending = _next_run(waiting, options, cluster_room, run)
-    return placed
+        pending = _next_run(waiting, options, rules, run)
+    return placed, span
 
 
-def forecast_run(batches, windows, start, samples, options, clusters=None, cluster_room=None, groups_of=None, run=1,
-                 with_hosts=False, continuing=False):
+def forecast_run(batches, windows, start, samples, options, clusters=None, cluster_room=None, groups_of=None, run=1,  # pylint: disable=too-many-arguments
+                 with_hosts=False, continuing=False, group_room=None, soak=None):
     """The forecast of ``batches`` (dicts: label, method, hosts), a run planned to start at ``start``.
 
     ``samples`` are measured durations (``durations_from_reports`` / ``durations_from_log``);
     ``options`` the run's (``cutoff``, timeouts, ``serial``, ``package_serial``); ``clusters``
-    and ``cluster_room`` the plan's HA clusters, for the later runs' batches; ``groups_of``
-    maps a host to its SEPM group, for the window each group finishes in; ``run`` numbers the run
-    ``batches`` belong to (later runs' batches are labelled ``<run>.<batch>``) and ``continuing`` says
-    that run is under way (no lead before its next batch); ``with_hosts`` lists each batch's hosts in its row.
+    and ``cluster_room`` the plan's HA clusters, and ``group_room`` its group budgets (a
+    batch's room per SEPM group), for the later runs' batches; ``groups_of`` maps a host to its
+    own SEPM group, for those budgets and the window each group finishes in; ``run`` numbers the
+    run ``batches`` belong to (later runs' batches are labelled ``<run>.<batch>``) and ``continuing``
+    says that run is under way (no lead before its next batch); ``with_hosts`` lists each batch's
+    hosts in its row. ``soak``: ``{"hosts": N, "for_s": seconds}`` when the soaked computers are
+    the next N of ``batches`` (the soak has not begun), ``{"until": datetime}`` while it runs, else
+    None (no soak, or it is over); the result's ``soak`` says when it begins and ends.
     """
     samples = samples or {}
     cutoff = float(options["cutoff"])
@@ -314,13 +287,13 @@ def forecast_run(batches, windows, start, samples, options, clusters=None, clust
         "package_host": spread(samples.get("package_host") or [], float(options["install_timeout"] + options["restart_timeout"])),
     }
     cases = {}
+    rules = _Rules(clusters, cluster_room, group_room, groups_of, soak)
     for case in CASES:
         schedule = _Schedule(windows)
-        placed = _simulate([dict(batch, hosts=list(batch["hosts"])) for batch in batches], schedule, start,
-                           {name: value[case] for name, value in durations.items()}, options, clusters or {}, cluster_room or {}, run,
-                           continuing)
+        placed, span = _simulate([dict(batch, hosts=list(batch["hosts"])) for batch in batches], schedule, start,
+                                 {name: value[case] for name, value in durations.items()}, options, rules, run, continuing)
         ends = [batch["finishes"] for batch in placed]
-        cases[case] = {"placed": placed, "periods": schedule.periods,
+        cases[case] = {"placed": placed, "periods": schedule.periods, "soak": span,
                        "finishes": None if None in ends else max(ends, default=start),
                        "windows": len({batch["window"] for batch in placed if batch["finishes"] is not None})}
     expected = cases["expected"]
@@ -351,6 +324,7 @@ def forecast_run(batches, windows, start, samples, options, clusters=None, clust
         "durations": {name: dict({case: round(value[case]) for case in CASES}, measured=value["measured"])
                       for name, value in durations.items()},
         "runs_measured": samples.get("runs", 0),
+        "soak": {"begins": _iso(expected["soak"][0]), "ends": _iso(expected["soak"][1])} if expected["soak"] else None,
     }
     result["line"] = forecast_line(result, windows)
     result["basis"] = forecast_basis(result)
@@ -371,7 +345,7 @@ def _placed_row(batch, periods, with_hosts):
 
 
 def _when(text, zone):
-    moment = _moment(text).astimezone(zone)
+    moment = moment_of(text).astimezone(zone)
     return "%s %s" % (moment.strftime("%a %d %b %Y %H:%M"), moment.tzname() if zone is _UTC else zone.key)
 
 
@@ -438,28 +412,12 @@ def forecast_lines(forecast, windows):
         lines.append("window %d, %s to %s: %s, %d computers" % (
             row["number"], _when(row["opens"], zone), _when(row["closes"], zone),
             "batch %s" % labels[0] if len(labels) == 1 else "batches %s to %s" % (labels[0], labels[-1]), row["computers"]))
+    soak = forecast.get("soak")
+    if soak and soak["ends"]:
+        lines.append("soak: the batches after the soaked ones wait until %s%s" % (
+            _when(soak["ends"], zone), ", %s after the soaked ones are done" % _minutes(
+                (moment_of(soak["ends"]) - moment_of(soak["begins"])).total_seconds()) if soak["begins"] else ""))
     for row in forecast["groups"]:
         lines.append("%s: done %s" % (row["group"], "in window %d, by %s" % (row["window"]["number"], _when(row["finishes"], zone))
                                       if row["finishes"] else "never (no window has room)"))
     return lines
-
-
-def load_reports(directory, limit=20):
-    """The JSON reports of the last ``limit`` runs in ``directory`` (by name, which is the run's start): (reports, unreadable)."""
-    reports, unreadable = [], []
-    if not directory or not os.path.isdir(directory):
-        return reports, unreadable
-    names = sorted(name for name in os.listdir(directory) if name.startswith("rollout-") and name.endswith(".json"))
-    for name in names[-limit:]:
-        path = os.path.join(directory, name)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                report = json.load(handle)
-        except (OSError, ValueError):
-            unreadable.append(path)
-            continue
-        if isinstance(report, dict) and isinstance(report.get("batches"), list):
-            reports.append(report)
-        else:
-            unreadable.append(path)
-    return reports, unreadable

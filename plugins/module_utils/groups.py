@@ -84,3 +84,9 @@ def group_facts(record):
         "default_location_id": record.get("defaultLocationId"),
     })
     return facts
+
+
+def group_sizes(records):
+    """``{full path: computers}`` from SEPM group records (``GET groups``): how many computers each group holds itself."""
+    return dict((record.get("fullPathName"), record.get("numberOfPhysicalComputers") or 0) for record in records
+                if record.get("fullPathName"))

@@ -71,7 +71,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import Se
 
 __all__ = [
     "Window", "WindowError", "parse_window", "parse_windows", "is_open", "time_left", "next_open",
-    "occurrences", "to_restart_schedule", "as_datetime", "MAX_DURATION", "TIME_LEFT_CAP", "NEXT_OPEN_HORIZON",
+    "occurrences", "to_restart_schedule", "as_datetime", "parse_duration", "MAX_DURATION", "TIME_LEFT_CAP", "NEXT_OPEN_HORIZON",
 ]
 
 MAX_DURATION = datetime.timedelta(days=7)
@@ -171,7 +171,7 @@ def _where(index):
     return "window %d" % index
 
 
-def _parse_duration(value, where):
+def parse_duration(value, where):
     if isinstance(value, bool) or value is None:
         raise WindowError("%s: duration %r is not a duration such as '4h', '90m', '1h30m', '2d' or a number of minutes"
                           % (where, value))
@@ -263,7 +263,7 @@ def parse_window(data, index=1):
     if data.get("duration") is None:
         raise WindowError("%s: duration is required (such as '4h', '90m', '1h30m', '2d' or a number of minutes)" % where)
     zone = _parse_zone(data["timezone"], where)
-    duration = _parse_duration(data["duration"], where)
+    duration = parse_duration(data["duration"], where)
     days = start = cron = None
     if has_cron:
         if data.get("start") is not None:

@@ -5,11 +5,12 @@ Tests use it to read the simulation, inject faults and act as a console admin wo
 
 import re
 
+from . import bad_patch
 from .fleet import PROFILES
 from .model import version_tuple
 from .tomcat import MAX_HEADER_BYTES_LIMIT
 
-FAULT_KINDS = ("http_status", "latency", "drop", "expire_tokens", "never_back", "back_unpatched", "corrupt_copy")
+FAULT_KINDS = ("http_status", "latency", "drop", "expire_tokens", "never_back", "back_unpatched", "corrupt_copy", "bad_patch")
 SETTING_NAMES = ("token_lifetime_s", "throttle", "heartbeat_s", "download_s", "install_s", "restart_s",
                  "max_page_size", "max_header_bytes", "sepm_version")
 
@@ -29,6 +30,11 @@ def _fault_from(body, next_id):
     kind = body.get("kind")
     if kind not in FAULT_KINDS:
         raise ControlError(f"kind must be one of {', '.join(FAULT_KINDS)}")
+    if kind == "bad_patch":
+        try:
+            return bad_patch.parse_fault(body, next_id)
+        except bad_patch.BadPatchError as error:
+            raise ControlError(str(error)) from None
     fault = {"id": next_id, "kind": kind}
     if kind in ("http_status", "latency", "drop"):
         path = body.get("path") or ""
@@ -59,6 +65,17 @@ def add_fault(emu, body):
     else:
         emu.faults.append(fault)
     return {"id": fault["id"]}
+
+
+def list_faults(emu):
+    """The live faults; a bad_patch fault also names the computers of the fleet it would harm."""
+    listed = []
+    for fault in emu.faults:
+        fault = dict(fault)
+        if fault["kind"] == "bad_patch":
+            fault["chosen"] = [c.name for c in emu.computers if bad_patch.chooses(fault, c, emu.seed)]
+        listed.append(fault)
+    return {"faults": listed}
 
 
 def take_fault(emu, method, path, kinds):
@@ -155,8 +172,16 @@ def patch_computers(emu, body):
     missing = [name for name, computer in zip(names, computers) if computer is None]
     if missing:
         raise ControlError(f"unknown computers: {', '.join(map(str, missing))}")
+    try:
+        bad_patch.check_health_body(body)
+    except bad_patch.BadPatchError as error:
+        raise ControlError(str(error)) from None
     now = emu.clock.now_ms()
     for computer in computers:
+        was_silent = computer.silent_since_ms is not None
+        bad_patch.set_health(computer, body, now)
+        if was_silent and computer.silent_since_ms is None and computer.online:
+            emu.sim.bring_online(computer, now)
         if body.get("online") is True and not computer.online:
             emu.sim.bring_online(computer, now)
         elif body.get("online") is False and computer.online:
@@ -272,6 +297,7 @@ HANDLERS = {
     ("GET", "state"): lambda emu, request: state(emu),
     ("POST", "reset"): lambda emu, request: reset(emu, request.body),
     ("POST", "faults"): lambda emu, request: add_fault(emu, request.body),
+    ("GET", "faults"): lambda emu, request: list_faults(emu),
     ("DELETE", "faults"): lambda emu, request: clear_faults(emu),
     ("GET", "events"): lambda emu, request: events(emu, request.query),
     ("GET", "requests"): lambda emu, request: request_counts(emu),

@@ -83,7 +83,8 @@ OS_TABLE = {
 }
 KERNELS = {"RedHat": "4.18.0-513.24.1.el8_9.x86_64", "Ubuntu": "5.15.0-107-generic"}
 
-# Fields every computer record shares, with the values of the real capture.
+# Fields every computer record shares, with the values of the real capture; but the captured computer was
+# infected, and a clean fleet's worstInfectionIdx is "9999" (no detections, the SEPM's SEM_AGENT schema).
 STATIC_FIELDS = {
     "agentType": "105", "apOnOff": 1, "atpDeviceId": None, "atpServer": "", "attributeExtension": "",
     "avDefsetRevision": "21", "avDefsetSequence": "236155", "avEngineOnOff": 1, "bashStatus": 1,
@@ -105,7 +106,7 @@ STATIC_FIELDS = {
     "snacLicenseId": None, "subnetMasks": ["255.255.255.0"], "svaId": None, "tamperOnOff": 1,
     "tdadGlobalDataDownloadTime": 0, "tdadGlobalDataProcessingDoneTime": 0, "tdadOnOff": 1, "tdadStatusId": 127,
     "timeZone": 0, "tmpDevice": None, "tpmDevice": "0", "uwf": 2, "virtualizationPlatform": "VMware",
-    "vsicStatus": 3, "winServers": ["0.0.0.0", "0.0.0.0"], "worstInfectionIdx": "0", "writeFiltersStatus": None,
+    "vsicStatus": 3, "winServers": ["0.0.0.0", "0.0.0.0"], "worstInfectionIdx": "9999", "writeFiltersStatus": None,
     "wssStatus": 0, "biosVersion": "INTEL  - 6040000 PhoenixBIOS 4.0 Release 6.0",
     "behavioralAnalysisDefsetVersion": "240820001", "cidsDefsetVersion": "240820081", "avDefsetVersion": "240820021",
 }

@@ -125,6 +125,8 @@ class Computer:
     later_commands: list = field(default_factory=list)
     # Bumped whenever the scheduled restart is planned again, so an earlier plan's event does nothing.
     restart_plan: int = 0
+    # Set when the client stopped reaching the SEPM (a bad patch): it sends no heartbeat from then on.
+    silent_since_ms: Optional[int] = None
 
     @property
     def uid(self):

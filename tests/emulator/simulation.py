@@ -9,6 +9,7 @@ import datetime
 import heapq
 import math
 
+from . import bad_patch
 from .model import (
     FINAL_STATES, STATE_CANCELLED, STATE_COMPLETED, STATE_IN_PROGRESS, STATE_INITIAL, STATE_RECEIVED, STATE_REJECTED,
     SUBSTATE_LU_DOWNLOADING, SUBSTATE_OK, SUBSTATE_RESTART_NOT_ALLOWED, Command, release_of, sql_timestamp, version_tuple,
@@ -57,7 +58,7 @@ class ClientSimulation:
 
     def wake(self, computer, at_ms=None):
         """Make sure an online computer has a heartbeat queued (at its next regular one by default)."""
-        if not computer.online:
+        if not computer.online or computer.silent_since_ms is not None:
             return
         due = self.next_heartbeat(computer, self.emu.clock.now_ms()) if at_ms is None else int(at_ms)
         if computer.hb_scheduled_ms is not None and computer.hb_scheduled_ms <= due:
@@ -66,10 +67,18 @@ class ClientSimulation:
         self.schedule(due, "heartbeat", computer)
 
     def refresh_record(self, computer, now_ms):
-        """Move lastUpdateTime with the clock for an online computer (its last heartbeat)."""
+        """Move lastUpdateTime with the clock for an online computer (its last heartbeat).
+
+        A client that stopped checking in keeps its last check-in; after a few missed
+        heartbeats the SEPM shows it offline.
+        """
         if not computer.online:
             return
         period = self._heartbeat_ms()
+        if computer.silent_since_ms is not None:
+            if now_ms - computer.silent_since_ms >= bad_patch.OFFLINE_AFTER_HEARTBEATS * period:
+                computer.record["onlineStatus"] = 0
+            return
         phase = computer.hb_phase * period
         last = max(int(phase + math.floor((now_ms - phase) / period) * period), computer.last_hb_ms)
         computer.record["lastUpdateTime"] = last
@@ -84,7 +93,7 @@ class ClientSimulation:
         if computer.hb_scheduled_ms != when:
             return  # superseded by an earlier heartbeat
         computer.hb_scheduled_ms = None
-        if not computer.online:
+        if not computer.online or computer.silent_since_ms is not None:
             return
         computer.last_hb_ms = max(computer.last_hb_ms, when)
         # A LiveUpdate run started by a command picked up now still runs under the profile
@@ -317,15 +326,17 @@ class ClientSimulation:
 
     def take_offline(self, computer, when):
         computer.online = False
-        computer.record["onlineStatus"] = 0
-        computer.record["lastUpdateTime"] = int(when)
         computer.hb_scheduled_ms = None
+        if computer.silent_since_ms is None:  # a client that does not reach the SEPM tells it nothing
+            computer.record["onlineStatus"] = 0
+            computer.record["lastUpdateTime"] = int(when)
 
     def bring_online(self, computer, when):
         computer.online = True
-        computer.record["onlineStatus"] = 1
-        computer.last_hb_ms = max(computer.last_hb_ms, int(when))
-        self.wake(computer, at_ms=when)
+        if computer.silent_since_ms is None:
+            computer.record["onlineStatus"] = 1
+            computer.last_hb_ms = max(computer.last_hb_ms, int(when))
+            self.wake(computer, at_ms=when)
         if computer.sep_restart_pending or computer.later_commands:
             self.plan_scheduled_restart(computer, when)
 
@@ -334,7 +345,8 @@ class ClientSimulation:
         computer.restarting = False
         computer.boot_ms = int(when)
         unpatched = computer.name.lower() in self.fault_names("back_unpatched")
-        if computer.staged_version and not unpatched:
+        installed = computer.staged_version if computer.staged_version and not unpatched else None
+        if installed:
             record.update({
                 "agentVersion": computer.staged_version, "deploymentRunningVersion": computer.staged_version,
                 "deploymentStatus": DEPLOY_OK, "deploymentMessage": "", "lastDeploymentTime": int(when),
@@ -346,6 +358,8 @@ class ClientSimulation:
             record.update({"rebootRequired": 0, "rebootReason": ""})
             computer.sep_restart_pending = False
         self.bring_online(computer, when)
+        if installed:
+            bad_patch.install(self.emu, computer, installed, when)
         for command in commands:
             row = command.rows.get(computer.uid)
             if row is not None and row["stateId"] not in FINAL_STATES:

@@ -72,6 +72,14 @@ def test_normalize_real_record():
         "last_update_time": 1724243995809,
         "profile_serial": "E5E6-08/21/2024 12:38:31 900",
         "profile_version": "14.3.25029",
+        "ap_on_off": 3,
+        "av_engine_on_off": 1,
+        "firewall_on_off": 1,
+        "tamper_on_off": 1,
+        "infected": True,
+        "worst_infection_idx": "0",
+        "av_defset_version": "240820021",
+        "last_deployment_time": 1721052502000,
     }
 
 
@@ -107,6 +115,12 @@ def test_normalize_sparse_record():
     assert normalized["ip_addresses"] == [] and normalized["mac_addresses"] == []
     assert normalized["reboot_reason"] == ""
     assert normalized["online"] is False
+    assert normalized["ap_on_off"] is None and normalized["infected"] is False and normalized["av_defset_version"] is None
+
+
+@pytest.mark.parametrize("value, expected", [(1, 1), ("3", 3), (127, 127), (None, None), ("on", None)])
+def test_protection_switches_keep_the_sepm_code(value, expected):
+    assert normalize_computer({"apOnOff": value, "tamperOnOff": value})["ap_on_off"] == expected
 
 
 # -- ComputerFilter ------------------------------------------------------------------------------

@@ -230,3 +230,88 @@ def test_the_cluster_room_holds_in_every_run_the_forecast_plans(scenario):
         members = [clusters[name] for name in batch["hosts"] if name in clusters]
         assert all(members.count(cluster) <= room[cluster] for cluster in set(members))
         assert batch["label"].startswith("2.")
+
+
+# ---------------------------------------------------------------------------------------------
+# soaks and group budgets in the windows
+
+HOUR = datetime.timedelta(hours=1)
+
+
+def test_a_soak_delays_the_next_batch_to_its_end():
+    batches = planned(["h%d" % number for number in range(21)], serial=[1, 10])
+    result = forecast.forecast_run(batches, [], START, {"first": [1200], "pace": [600]}, OPTIONS,
+                                   soak={"hosts": 1, "for_s": 2 * 3600})
+    canary, after = result["batches"][0], result["batches"][1]
+    assert at(canary["finishes"]) == START + datetime.timedelta(seconds=1200)
+    assert at(after["starts"]) == at(canary["finishes"]) + 2 * HOUR
+    assert after["label"] == "2.1", "the run ends at the soak; the next plans anew from the serial's start"
+    assert result["soak"] == {"begins": canary["finishes"], "ends": after["starts"]}
+    assert sum(row["computers"] for row in result["batches"]) == 21
+
+
+def test_a_soak_that_ends_after_the_window_closed_moves_the_next_batch_to_a_later_window():
+    batches = planned(["h%d" % number for number in range(40)], serial=[1, 10])
+    result = forecast.forecast_run(batches, WEEKEND, START, {"first": [1800], "pace": [900]}, OPTIONS,
+                                   soak={"hosts": 1, "for_s": 6 * 3600})
+    canary, after = result["batches"][0], result["batches"][1]
+    assert canary["window"]["number"] == 1 and after["window"]["number"] == 2
+    # Saturday's window holds the canary; the soak ends Sunday 03:30 Berlin, so Sunday 22:00 goes on.
+    assert after["starts"] == "2026-12-06T21:00:00+00:00"
+    lines = forecast.forecast_lines(result, WEEKEND)
+    assert "soak: the batches after the soaked ones wait until Sun 06 Dec 2026 04:30 Europe/Berlin, 6h00m after the soaked " \
+           "ones are done" in lines
+
+
+def test_a_soak_under_way_holds_the_first_batch_until_it_ends():
+    until = START + 5 * HOUR
+    result = forecast.forecast_run(planned(["a", "b", "c"], serial=[2]), [], START, {"first": [600]}, OPTIONS, run=2,
+                                   soak={"until": until})
+    assert at(result["batches"][0]["starts"]) == until
+    assert result["soak"] == {"begins": None, "ends": until.isoformat()}
+    assert forecast.forecast_run(planned(["a"]), [], START, {"first": [600]}, OPTIONS)["soak"] is None
+
+
+def test_later_runs_plan_the_group_budgeted_batches():
+    names = ["h%d" % number for number in range(30)]
+    groups = dict((name, "My Company\\Branch" if number % 3 else "My Company\\Office") for number, name in enumerate(names))
+    room = {"My Company\\Branch": 2, "My Company\\Office": 1}
+    left = [{"label": "1", "method": "liveupdate", "hosts": names}]
+    batches = list(forecast.plan_next_run(left, dict(OPTIONS, serial=[10]), {}, {}, 2, room, groups))
+    assert [len(batch["hosts"]) for batch in batches] == [3] * 10
+    result = forecast.forecast_run(batches[:1], [], START, {"first": [600], "pace": [300]}, dict(OPTIONS, serial=[10]),
+                                   groups_of=groups, group_room=room, soak={"hosts": 3, "for_s": 3600})
+    for row in result["batches"]:
+        assert row["computers"] <= 3
+
+
+@PROPERTY
+@given(scenarios(), st.integers(1, 3), st.integers(1, 10), st.integers(0, 12 * 3600))
+def test_group_budgets_hold_in_every_run_and_no_batch_starts_inside_the_soak(scenario, groups, rooms, soak_s):
+    size, clusters, room, serial, windows, cutoff, first, pace, method, start = scenario
+    names = ["h%d" % number for number in range(size)]
+    groups_of = dict((name, "g%d" % (number % groups)) for number, name in enumerate(names))
+    group_room = dict(("g%d" % number, 1 + (rooms + number) % 3) for number in range(groups))
+    options = dict(OPTIONS, cutoff=cutoff, serial=serial, package_serial=serial)
+    queue = [(name, clusters.get(name), groups_of[name]) for name in names]
+    batches = [{"label": str(number), "method": method, "hosts": hosts}
+               for number, hosts in enumerate(split_batches(queue, list(serial), room, group_room), 1)]
+    soaked = len(batches[0]["hosts"])
+    result = forecast.forecast_run(batches, windows, start, {"first": first, "pace": pace, "package_host": first}, options,
+                                   clusters, room, groups_of, with_hosts=True, group_room=group_room,
+                                   soak={"hosts": soaked, "for_s": soak_s})
+    rows = result["batches"]
+    for row in rows:
+        counts = {}
+        for name in row["hosts"]:
+            counts[groups_of[name]] = counts.get(groups_of[name], 0) + 1
+        assert all(count <= group_room[group] for group, count in counts.items()), row
+    if result["finish"]["expected"] is None:
+        return
+    assert sorted(name for row in rows for name in row["hosts"]) == sorted(names)
+    done = 0
+    for row in rows:
+        if done >= soaked and result["soak"]:
+            assert at(row["starts"]) >= at(result["soak"]["ends"]), "a batch after the soaked ones starts inside the soak"
+        done += row["computers"]
+    json.dumps(result)

@@ -11,11 +11,17 @@ import json
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import group_sizes
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import (
     Plan,
     batch_sizes,
+    check_group_budget,
     classify,
+    group_room,
+    hold_reason,
+    may_download,
     plan_rollout,
+    split_batches,
 )
 
 PROPERTY = settings(database=None, max_examples=200, deadline=None)
@@ -168,7 +174,8 @@ def test_plan_to_dict_is_json():
     plan = plan_rollout([host("a"), host("b", online=False)], TARGET, SEPM)
     data = plan.to_dict()
     assert json.loads(json.dumps(data)) == {"batches": [["a"]], "accounted": {"b": {"state": "skipped", "reason": "offline"}},
-                                            "cluster_room": {}}
+                                            "cluster_room": {}, "group_room": {}, "restart_room": {}, "download_room": {},
+                                            "group_holds": [{}]}
     assert isinstance(plan, Plan)
 
 
@@ -303,3 +310,153 @@ def test_plan_without_clusters_uses_serial_sizes_exactly(hosts, serial):
     eligible = [item["name"] for item in hosts if classify(item, TARGET, SEPM) is None]
     assert [len(batch) for batch in plan.batches] == batch_sizes(serial, len(eligible))
     assert [name for batch in plan.batches for name in batch] == eligible
+
+
+# ---------------------------------------------------------------------------------------------
+# group budgets
+
+BRANCH = "My Company\\Branch"
+OFFICE = "My Company\\Office"
+
+
+@pytest.mark.parametrize("budget, size, room", [(3, 40, 3), ("10%", 40, 4), ("10%", 39, 3), ("10%", 5, 1), ("100%", 7, 7),
+                                                (50, 7, 50)])
+def test_group_room(budget, size, room):
+    assert group_room(check_group_budget(budget), size) == room
+
+
+@pytest.mark.parametrize("value, normal", [(None, None), ("", None), (2, 2), (" 4 ", 4), ("25%", "25%"), (" 5 % ", "5%")])
+def test_check_group_budget(value, normal):
+    assert check_group_budget(value) == normal
+
+
+@pytest.mark.parametrize("value", [0, -1, "0%", "101%", "ten", 1.5, True, [3], "3.5%"])
+def test_a_bad_group_budget_is_one_line(value):
+    with pytest.raises(ValueError) as raised:
+        check_group_budget(value, "rollout_max_restarting_per_group")
+    assert str(raised.value).startswith("rollout_max_restarting_per_group") and "\n" not in str(raised.value)
+    with pytest.raises(ValueError, match="max_downloading_per_group"):
+        plan_rollout([host("a")], TARGET, SEPM, max_downloading_per_group=value)
+
+
+def test_a_percentage_is_of_the_whole_group_in_the_sepm_not_of_the_targets():
+    hosts = [host("b%d" % number, group=BRANCH) for number in range(6)]
+    # 6 targets of a branch of 40 computers: 10% is 4 at once.
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=6, max_restarting_per_group="10%", group_sizes={BRANCH.upper(): 40})
+    assert plan.batches == [["b0", "b1", "b2", "b3"], ["b4", "b5"]]
+    assert plan.group_room == {BRANCH: 4}
+    assert plan.group_holds == [{"b4": BRANCH, "b5": BRANCH}, {}]
+    # Without its size the group counts the hosts the plan knows, patched ones too.
+    known = hosts + [host("b9", version=TARGET, group=BRANCH)]
+    assert plan_rollout(known, TARGET, SEPM, serial=6, max_restarting_per_group="50%").group_room == {BRANCH: 3}
+
+
+def test_group_sizes_come_from_the_sepm_group_records():
+    records = [{"fullPathName": BRANCH, "numberOfPhysicalComputers": 40}, {"fullPathName": OFFICE, "numberOfPhysicalComputers": None},
+               {"fullPathName": None, "numberOfPhysicalComputers": 3}]
+    assert group_sizes(records) == {BRANCH: 40, OFFICE: 0}
+    hosts = [host("b%d" % number, group=BRANCH) for number in range(6)]
+    assert plan_rollout(hosts, TARGET, SEPM, max_restarting_per_group="10%", group_sizes=group_sizes(records)).group_room == {BRANCH: 4}
+
+
+def test_a_host_that_does_not_fit_waits_keeping_its_place():
+    hosts = [host("b1", group=BRANCH), host("b2", group=BRANCH), host("o1", group=OFFICE), host("b3", group=BRANCH),
+             host("o2", group=OFFICE)]
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=3, max_restarting_per_group=1)
+    assert plan.batches == [["b1", "o1"], ["b2", "o2"], ["b3"]]
+    assert plan.group_holds[0] == {"b2": BRANCH}
+    assert plan.group_holds[1] == {"b3": BRANCH}
+    assert plan.held_back(0) == {"b2": "group budget: at most 1 of My Company\\Branch restarting at once"}
+
+
+def test_the_home_group_counts_for_a_computer_in_a_staging_group():
+    hosts = [host("b1", group=BRANCH + "\\Patch Staging", home=BRANCH), host("b2", group=BRANCH)]
+    assert plan_rollout(hosts, TARGET, SEPM, serial=2, max_restarting_per_group=1).batches == [["b1"], ["b2"]]
+
+
+def test_the_download_budget_also_bounds_a_batch_and_the_smaller_budget_wins():
+    hosts = [host("b%d" % number, group=BRANCH) for number in range(5)]
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=5, max_restarting_per_group=3, max_downloading_per_group=2)
+    assert [len(batch) for batch in plan.batches] == [2, 2, 1]
+    assert plan.download_room == {BRANCH: 2} and plan.group_room == {BRANCH: 2}
+    assert hold_reason(BRANCH, 3, 2) == "group budget: at most 2 of My Company\\Branch downloading at once"
+    assert hold_reason(BRANCH, 3, None) == "group budget: at most 3 of My Company\\Branch restarting at once"
+
+
+def test_may_download_keeps_the_budget_while_batches_overlap():
+    groups = {"b1": BRANCH, "b2": BRANCH, "b3": BRANCH, "o1": OFFICE}
+    room = {BRANCH: 2}
+    assert may_download(["b2", "o1"], ["b1"], groups, room) == (True, "")
+    allowed, reason = may_download(["b2", "b3"], ["b1"], groups, room)
+    assert not allowed and reason == "group budget: 1 of My Company\\Branch downloading now, 2 more would pass its 2 at once"
+    assert may_download(["b2", "b3"], [], groups, room) == (True, "")
+    assert may_download(["b1", "b2", "b3"], [], groups, room) == (True, ""), "alone, a batch over the budget still starts"
+    assert may_download(["b2", "b3"], ["b1"], groups, {}) == (True, "")
+
+
+def test_batches_cost_what_they_read_with_a_small_budget_on_a_big_group():
+    queue = [("h%05d" % number, None, BRANCH) for number in range(20000)]
+    batches = split_batches(queue, "25%", {}, {BRANCH: 1})[:3]
+    assert batches == [["h00000"], ["h00001"], ["h00002"]]
+
+
+@st.composite
+def budgeted_fleets(draw):
+    hosts = []
+    for number in range(draw(st.integers(0, 60))):
+        hosts.append(host("host%03d" % number,
+                          version=draw(st.sampled_from([OLD, OLD, OLD, TARGET])),
+                          online=draw(st.booleans()) or draw(st.booleans()),
+                          cluster=draw(st.one_of(st.none(), st.sampled_from(["c1", "c2", "c3"]))),
+                          group=draw(st.sampled_from([BRANCH, OFFICE, "My Company\\HQ", None]))))
+    return draw(st.permutations(hosts))
+
+
+BUDGET = st.one_of(st.none(), st.integers(1, 5), st.integers(1, 100).map(lambda value: "%d%%" % value))
+
+
+@PROPERTY
+@given(hosts=budgeted_fleets(), serial=SERIAL, restarting=BUDGET, downloading=BUDGET, max_unavailable=st.integers(1, 2),
+       sizes=st.dictionaries(st.sampled_from([BRANCH, OFFICE]), st.integers(1, 200)))
+def test_group_budget_properties(hosts, serial, restarting, downloading, max_unavailable, sizes):
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=serial, max_unavailable_per_cluster=max_unavailable,
+                        max_restarting_per_group=restarting, max_downloading_per_group=downloading, group_sizes=sizes)
+    by_name = dict((item["name"], item) for item in hosts)
+    batched = [name for batch in plan.batches for name in batch]
+    eligible = [item["name"] for item in hosts if item["name"] not in plan.accounted]
+    # every host batched exactly once
+    assert sorted(batched) == sorted(eligible) and len(set(batched)) == len(batched)
+    known = {}
+    for item in hosts:
+        if item.get("group"):
+            known[item["group"]] = known.get(item["group"], 0) + 1
+    for index, batch in enumerate(plan.batches):
+        assert batch
+        for group in {by_name[name].get("group") for name in batch} - {None}:
+            size = sizes.get(group, known[group])
+            count = sum(1 for name in batch if by_name[name].get("group") == group)
+            for budget in (restarting, downloading):
+                if budget is not None:
+                    # no batch ever holds more of a group than its budgets
+                    assert count <= group_room(budget, size)
+        for cluster in {by_name[name].get("cluster") for name in batch} - {None}:
+            assert sum(1 for name in batch if by_name[name].get("cluster") == cluster) <= plan.cluster_room[cluster]
+        # a host held back belongs to a group whose budget this batch used up
+        for name, group in plan.group_holds[index].items():
+            assert by_name[name]["group"] == group and name not in batch
+            assert sum(1 for other in batch if by_name[other].get("group") == group) == plan.group_room[group]
+    # the order is kept otherwise: a host batched after one behind it was kept out by its cluster or group
+    position = dict((name, index) for index, batch in enumerate(plan.batches) for name in batch)
+    for first, second in zip(eligible, eligible[1:]):
+        if position[first] > position[second]:
+            batch = plan.batches[position[second]]
+            cluster, group = by_name[first].get("cluster"), by_name[first].get("group")
+            cluster_full = cluster is not None and sum(1 for n in batch if by_name[n].get("cluster") == cluster) \
+                >= plan.cluster_room[cluster]
+            group_full = group in plan.group_room and sum(1 for n in batch if by_name[n].get("group") == group) \
+                >= plan.group_room[group]
+            assert cluster_full or group_full
+    for batch in plan.batches:
+        assert batch == sorted(batch, key=eligible.index)
+    if restarting is None and downloading is None:
+        assert plan.group_holds == [{} for _batch in plan.batches]
