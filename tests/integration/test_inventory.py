@@ -108,7 +108,8 @@ def test_fields_outside_the_lean_set_are_host_vars_only_on_request(clean_emulato
     assert sorted(asked["windows_servers"]["hosts"]) == sorted(lean["windows_servers"]["hosts"])
     everything = plain(run_inventory(clean_emulator, collections, tmp_path, "--list",
                                      text=INVENTORY + "extra_host_vars: [all]\n").stdout)
-    assert len([name for name in everything["_meta"]["hostvars"]["SQL-01-N1"] if name.startswith("sepm_")]) == 24
+    # the lean set and every other field the plugin knows, the protection and infection fields included
+    assert len([name for name in everything["_meta"]["hostvars"]["SQL-01-N1"] if name.startswith("sepm_")]) == 32
 
 
 def test_filters(clean_emulator, collections, tmp_path):
