@@ -49,6 +49,7 @@ class Track:
         self.started = None
         self.finished = None
         self.steps = {}
+        self.just_staged = False
 
     def to_dict(self):
         wait = self.wait
@@ -94,7 +95,8 @@ class Track:
 
     @property
     def wants_snapshot(self):
-        return self.phase in ("policy", "deliver_check", "restart_check", "return")
+        # Computers moved a moment ago apply the staging policy at their next heartbeat: reading them now shows nothing.
+        return self.phase in ("policy", "deliver_check", "restart_check", "return") and not self.just_staged
 
     def _new_wait(self, name, names, seconds):
         return Wait(name, names, self.driver.condition(name), self.driver.now() + datetime.timedelta(seconds=seconds))
@@ -119,9 +121,13 @@ class Track:
                  % len({computers[name]["home"] for name in active}))
         self.wait = self._new_wait("policy", self.active(), self.run.options["policy_timeout"])
         self.phase = "policy"
+        self.just_staged = True
 
     def step(self, snapshot):
         """Advance as far as the latest reading allows; True when something moved on."""
+        if self.just_staged:
+            self.just_staged = False
+            return False
         handler = getattr(self, "_on_" + self.phase, None)
         return handler(snapshot) if handler else False
 
@@ -246,8 +252,9 @@ class Track:
         patched_now = self.active()
         self.settle(patched_now, "patched")
         self.mark([name for name in patched_now if name not in restarted], "verified")
+        # Home on the reading that showed them back: a second reading at once would say the same.
         self.phase = "return"
-        return True
+        return self._on_return(snapshot)
 
     def _on_return(self, snapshot):
         if snapshot is None:
