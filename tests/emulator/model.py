@@ -105,6 +105,7 @@ class Policy:
 
 # Fields of a computer record that move with the clock (every heartbeat), so they are not kept in its encoded JSON.
 CLOCK_FIELDS = ("lastUpdateTime", "agentTimeStamp")
+CLOCK_PREFIXES = {key: ", %s: " % json.dumps(key) for key in CLOCK_FIELDS}
 
 
 class Record(dict):
@@ -124,7 +125,8 @@ class Record(dict):
         self.encoded = None
 
     def __setitem__(self, key, value):
-        if key not in CLOCK_FIELDS:
+        # A heartbeat sets fields to what they were: only a new value makes the kept text old.
+        if key not in CLOCK_FIELDS and (key not in self or self[key] != value or type(self[key]) is not type(value)):
             self.changes += 1
         super().__setitem__(key, value)
 
@@ -133,8 +135,8 @@ class Record(dict):
         super().__delitem__(key)
 
     def update(self, *args, **kwargs):  # pylint: disable=signature-differs
-        self.changes += 1
-        super().update(*args, **kwargs)
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
 
     def pop(self, *args):  # pylint: disable=signature-differs
         self.changes += 1
@@ -149,7 +151,8 @@ class Record(dict):
         if self.encoded is None or self.encoded[0] != self.changes:
             kept = json.dumps({key: value for key, value in self.items() if key not in CLOCK_FIELDS})
             self.encoded = (self.changes, kept[:-1])
-        clock = "".join(",%s:%s" % (json.dumps(key), json.dumps(self[key])) for key in CLOCK_FIELDS if key in self)
+        clock = "".join(CLOCK_PREFIXES[key] + (str(self[key]) if type(self[key]) is int else json.dumps(self[key]))
+                        for key in CLOCK_FIELDS if key in self)
         text = self.encoded[1] + clock + "}"
         return "{" + text[2:] if text.startswith("{,") else text
 
