@@ -16,7 +16,7 @@ Figures only: nothing here fails on time. The machine's load average is printed 
 
 Run: python tests/bench/bench_rollout.py                  (every row of the README's table, then the throttle comparison)
      python tests/bench/bench_rollout.py --fleet 20000 --batch 2000        (one row; --serial '[1, "10%", "25%"]')
-     [--time-scale 60] [--poll-interval 1] [--throttle-fleet 100] [--profile-dir DIR]
+     [--time-scale 60] [--poll-interval 1] [--throttle-fleet 100] [--keep-dir DIR] [--profile-dir DIR]
 ``--profile-dir`` keeps a cProfile of every task's worker process there (``profile_hook/sitecustomize.py``) and
 one of the emulator (``profiled_emulator.py``): profiled runs are slower, so their figures are not the table's.
 """
@@ -28,6 +28,7 @@ import datetime
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,7 +82,7 @@ class RunFileWatch:
         self._thread.join()
 
 
-def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir=None):
+def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir=None, keep_dir=None):
     """One rollout against a fresh emulator; returns what the row prints from."""
     wrapped = {}
     if profile_dir:
@@ -125,6 +126,13 @@ def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir
             raise SystemExit(2)
         report_path = next((Path(workdir) / "reports").glob("*.json"))
         report = json.loads(report_path.read_text())
+        if keep_dir or profile_dir:
+            # Beside the profiles, what they explain: the report, the per-task meter and the play's output.
+            kept = Path(keep_dir or profile_dir)
+            kept.mkdir(parents=True, exist_ok=True)
+            shutil.copy(report_path, kept / ("report-%d.json" % fleet))
+            shutil.copy(meter_path, kept / ("meter-%d.json" % fleet))
+            (kept / ("output-%d.txt" % fleet)).write_text(run.output)
         return {
             "run_file_bytes": watch.largest, "report_bytes": report_path.stat().st_size,
             "earlier_reports": read_earlier_reports(report_path),
@@ -156,9 +164,9 @@ def span_seconds(batches):
     return (ended - began).total_seconds()
 
 
-def measure(fleet, serial, time_scale, poll_interval, profile_dir=None):
+def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir=None):
     """Run one row and print its figures; returns the row's summary for the closing table."""
-    outcome = rollout(fleet, serial, time_scale, poll_interval, profile_dir=profile_dir)
+    outcome = rollout(fleet, serial, time_scale, poll_interval, profile_dir=profile_dir, keep_dir=keep_dir)
     report, settings, requests_made, meter = outcome["report"], outcome["settings"], outcome["requests"], outcome["meter"]
     per_batch_sim = settings["download_s"] + settings["install_s"] + settings["restart_s"]
     batches = [b for b in report["batches"] if not b["gated"] and b["started"] and b["finished"]]
@@ -173,6 +181,8 @@ def measure(fleet, serial, time_scale, poll_interval, profile_dir=None):
     tasks = meter["tasks"]
     batch_tasks = [task for task in tasks if task["action"].endswith(BATCH_ACTION) and task["status"] != "skipped"]
     batch_cpu = [task["worker_cpu_s"] + task["main_cpu_s"] for task in batch_tasks]
+    # Between two batch tasks the delivered next batch waits for its restart: ansible's task switch, the run's file.
+    gaps = [after["started_at"] - before["ended_at"] for before, after in zip(batch_tasks, batch_tasks[1:])]
     peak_task = max(tasks, key=lambda task: task["worker_peak_mb"]) if tasks else None
     peak = max(meter["main_peak_mb"], peak_task["worker_peak_mb"] if peak_task else 0.0)
     peak_of = "ansible-playbook itself" if peak == meter["main_peak_mb"] else "the worker of %r" % peak_task["task"]
@@ -188,6 +198,9 @@ def measure(fleet, serial, time_scale, poll_interval, profile_dir=None):
         print("  controller CPU per batch task: mean %.2fs, max %.2fs (%s; of the mean, ansible-playbook's own process %.2fs)" % (
             sum(batch_cpu) / len(batch_cpu), max(batch_cpu), ", ".join("%.1f" % value for value in batch_cpu),
             sum(task["main_cpu_s"] for task in batch_tasks) / len(batch_tasks)))
+    if gaps:
+        print("  from one batch task's end to the next one's start: mean %.2fs wall, max %.2fs (%.0fs simulated each)"
+              % (sum(gaps) / len(gaps), max(gaps), time_scale * sum(gaps) / len(gaps)))
     print("  peak controller memory: %.0f MB (%s; ansible-playbook itself %.0f MB)" % (peak, peak_of, meter["main_peak_mb"]))
     print("  SEPM requests: %d in all, %.4f per endpoint per batch step; largest request line plus headers %d bytes "
           "(%d refused)" % (requests_made["total"], per_step, requests_made["largest_head_bytes"], requests_made["refused_heads"]))
@@ -246,6 +259,7 @@ def main():
     parser.add_argument("--poll-interval", type=float, default=1.0)
     parser.add_argument("--throttle-fleet", type=int, help="fleet of the throttled comparison; 0 skips it "
                         "(default 100 for the whole table, 0 for one row)")
+    parser.add_argument("--keep-dir", help="keep each row's JSON report, per-task meter and play output in this folder")
     parser.add_argument("--profile-dir", help="keep a cProfile of each rollout task's worker process in this folder")
     options = parser.parse_args()
 
@@ -259,7 +273,7 @@ def main():
         rows = [(fleet, serial, options.time_scale or scale) for fleet, serial, scale in ROWS]
     summaries = []
     for fleet, serial, scale in rows:
-        summaries.append(measure(fleet, serial, scale, options.poll_interval, options.profile_dir))
+        summaries.append(measure(fleet, serial, scale, options.poll_interval, options.profile_dir, options.keep_dir))
     print()
     print("| fleet / batch | span / ideal | controller CPU per batch (max) | peak controller memory | requests per endpoint per step "
           "| largest request head | batch task arguments / result | load |")

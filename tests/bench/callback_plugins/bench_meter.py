@@ -144,6 +144,8 @@ class CallbackModule(CallbackBase):
             "action": str(fields.get("action") or result._task.action),
             "status": status,
             "wall_s": time.monotonic() - started["started"],
+            "started_at": started["started"],
+            "ended_at": time.monotonic(),
             "worker_pid": pid,
             "worker_cpu_s": worker_cpu,
             "main_cpu_s": _own_cpu() - started["own_cpu"],
