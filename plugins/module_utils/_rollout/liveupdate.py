@@ -266,8 +266,12 @@ class Track:
     def abandon(self, snapshot, why):
         """The run stops with this batch unrestarted: it goes home, deferred in its own words."""
         self.started = self.started or iso(self.driver.now())
+        restarting = self.wait.waiting if self.wait is not None and self.phase in ("restarting", "restart_check") else ()
         for name in self.active():
-            if patch_arrived(snapshot.get(name) or self.run.computers[name], self.driver.target):
+            if name in restarting:
+                # Only an error stops a batch after its restart went out: the SEPM restarts these whatever happens here.
+                self.settle([name], "deferred", "restart sent, not verified: %s; the next run checks it" % why)
+            elif patch_arrived(snapshot.get(name) or self.run.computers[name], self.driver.target):
                 self.settle([name], "deferred", "%s: %s" % (PENDING_RESTART, why))
             elif name in snapshot:
                 self.settle([name], "deferred", "staged, not patched: %s" % why)
