@@ -341,7 +341,7 @@ def test_a_run_killed_after_a_drain_is_restored_by_the_next_run_before_it_drains
         process.wait()
     drained = [event["computer"] for event in emulator.events(since=seq)["events"] if event["kind"] == "mark" and event["label"] == "drain"]
     assert drained, "nothing was drained before the kill"
-    assert json.loads((tmp_path / "reports" / "rollout-drains.json").read_text())["drained"], "the journal holds the drained member"
+    assert json.loads((tmp_path / "reports" / "drain-journal.json").read_text())["drained"], "the journal holds the drained member"
 
     run = runner.run("endpoint_ops.sepm.ha_rollout", "-i", str(inventory(tmp_path, members)), extra_vars=variables)
     assert run.returncode == 0, run.output[-6000:]
@@ -351,7 +351,7 @@ def test_a_run_killed_after_a_drain_is_restored_by_the_next_run_before_it_drains
             marks.setdefault(event["computer"], []).append(event["label"])
     for name in members:
         assert marks[name].count("drain") == marks[name].count("restore"), (name, marks[name])
-    assert json.loads((tmp_path / "reports" / "rollout-drains.json").read_text())["drained"] == []
+    assert json.loads((tmp_path / "reports" / "drain-journal.json").read_text())["drained"] == []
     assert {host["state"] for name, host in report(tmp_path)["hosts"].items()} <= {"patched", "compliant"}
     spans = down_spans(emulator, seq)
     by_cluster = {}
