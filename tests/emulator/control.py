@@ -260,7 +260,7 @@ def mark(emu, body):
     if not isinstance(body.get("label"), str):
         raise ControlError("label must be a string")
     emu.log("mark", **{key: value for key, value in body.items()
-                       if isinstance(value, (str, int, float, bool)) and key not in ("kind", "seq", "time_ms")})
+                       if isinstance(value, (str, int, float, bool, list, dict)) and key not in ("kind", "seq", "time_ms")})
     return {"ok": True}
 
 

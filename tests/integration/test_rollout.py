@@ -500,6 +500,8 @@ def test_the_rollout_logs_out_of_its_session(emulator, rollout):
     ({"rollout_staging_group": "Patch\\Staging"}, "rollout_staging_group"),
     ({"rollout_target_version": "abc"}, "rollout_target_version"),
     ({"rollout_groups": ["My Company\\No Such Group"]}, "No Such Group"),
+    ({"rollout_soak": {"after": 1, "for": "forever"}}, "rollout_soak"),
+    ({"rollout_max_restarting_per_group": "150%"}, "rollout_max_restarting_per_group"),
 ])
 def test_bad_rollout_input_fails_in_one_line_before_any_write(emulator, rollout, bad, option):
     window, _opens, _closes = window_with(emulator, minutes_left=600)
@@ -534,7 +536,7 @@ def test_a_server_error_in_the_middle_of_a_run_leaves_nobody_staged_and_is_repor
     assert unreached and all(result["hosts"][name]["state"] == "skipped" for name in unreached)
     ahead = [batch for batch in result["batches"] if batch["batch"] == "2"]
     restarted = {event["computer"] for event in computer_events(emulator, "restart_begin", seq)}
-    assert not restarted & set(ahead[0]["hosts"] if ahead else [name for name, host in result["hosts"].items()
-                                                                   if host.get("batch") == "2"]), "a batch was restarted after the error"
+    second = ahead[0]["hosts"] if ahead else [name for name, host in result["hosts"].items() if host.get("batch") == "2"]
+    assert not restarted & set(second), "a batch was restarted after the error"
     html = Path(result_html(tmp_path)).read_text(encoding="utf-8")
     assert "Failed on an error" in html
