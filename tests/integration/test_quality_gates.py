@@ -121,20 +121,23 @@ def test_a_bad_patch_that_turns_auto_protect_off_on_the_canary_stops_the_run_aft
 
 
 def test_the_budget_counts_the_unhealthy_but_not_a_switch_that_was_off_before(emulator, tmp_path):
-    names = workstations(emulator, 30)
+    """The bad patch on 30 % of each 10 % batch, a failure budget of 5: 2 + 3 count after batch 2 (one of batch 1's
+    switches was off before), so the run goes on and stops on the budget after batch 3, not after batch 2."""
+    names = workstations(emulator, 100)
     already_off = names[0]
-    bad = [names[0], names[3], names[5], names[7], names[12], names[14], names[17]]
+    bad = [names[batch * 10 + offset] for batch in range(4) for offset in (0, 3, 7)]
     emulator.control("PATCH", "computers", {"names": [already_off], "switches": {"apOnOff": 0}})
     emulator.add_fault(kind="bad_patch", effect="switch_off", switches=["apOnOff"], computers=bad)
     seq = emulator.events()["last_seq"]
-    run = rollout(emulator, tmp_path, names, rollout_serial=[10], rollout_failure_budget=5, rollout_max_fail_percentage=100)
+    run = rollout(emulator, tmp_path, names, rollout_serial=["10%"], rollout_failure_budget=5, rollout_max_fail_percentage=100)
     assert run.returncode != 0
     result = report(tmp_path)
     assert result["run"]["stopped"] == "failure budget exceeded"
+    assert [batch["batch"] for batch in result["batches"] if batch["ran"]] == ["1", "2", "3"]
     assert result["hosts"][already_off]["state"] == "patched", "its switch was off before: the patch did not turn it off"
     failed = sorted(name for name, host in result["hosts"].items() if host["state"] == "failed")
-    assert failed == sorted(bad[1:]), failed
-    assert not restarted(emulator, seq) & set(names[20:]), "a batch after the stop restarted"
+    assert failed == sorted(bad[1:9]), failed
+    assert not restarted(emulator, seq) & set(names[30:]), "a batch after the stop restarted"
 
 
 # ----- soak ------------------------------------------------------------------------------------------------------------
