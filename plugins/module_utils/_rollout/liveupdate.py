@@ -29,6 +29,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.track i
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import may_download
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.waiter import at_target, back_at_target, patch_arrived, policy_applied
 
+
 class LiveUpdate(Driver):
     """Runs the liveupdate batches of a run, one task each, pre-staging the next while one restarts."""
 

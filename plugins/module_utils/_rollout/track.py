@@ -20,6 +20,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.model i
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import read_command
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.waiter import Wait, at_target, command_final, patch_arrived
 
+
 class Track:
     """One batch on its way through the liveupdate steps; ``to_dict`` carries it to the next task."""
 
