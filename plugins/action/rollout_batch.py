@@ -16,4 +16,4 @@ class ActionModule(SepmAction):
 
     def work(self, params, client, task_vars):
         return rollout.run_batch(client, params["run"], params["batch"], say=self.say, check_mode=self._play_context.check_mode,
-                                 diff=self._play_context.diff)
+                                 diff=self._play_context.diff, step=params["step"], reason=params["reason"])

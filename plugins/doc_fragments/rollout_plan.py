@@ -185,6 +185,65 @@ options:
         restart timeout (twice, when Windows has a restart pending) left in the window.
     type: int
     default: 1800
+  health_checks:
+    description:
+      - The checks a computer back at the target must pass before it counts as patched, each against its own SEPM record
+        from before its batch - V(checked_in) (online, checking in after its restart), V(protection) (Auto-Protect, the
+        scan engine, the firewall and Tamper Protection each on after if it was on before), V(not_infected) (no new or
+        worse infection), V(definitions) (virus definitions not older), V(no_restart_pending).
+      - A computer that fails one is C(failed) with the reason in words ("unhealthy after the patch - Auto-Protect off, on
+        before"); it counts against the failure budget and its HA partners are held back. Both methods use the checks.
+      - Null runs all five; an empty list none.
+    type: raw
+    default: null
+  health_settle:
+    description:
+      - How long the checks may take to pass after a computer came back - a number of heartbeats of its group (C(2), C("3
+        heartbeats"), the heartbeat read from the group's communication settings) or a duration such as C(10m). Null is
+        two heartbeats.
+    type: raw
+    default: null
+  soak:
+    description:
+      - Hold the batches after the first O(soak.after) until their computers have run the patch for O(soak.for) and still
+        pass the health checks, for example O(soak.after=1) and O(soak.for=24h) after the canary. A run that meets an unfinished soak
+        ends as at a closed window - the rest C(deferred) "soaking until <time>", the run succeeds - and a later run goes on;
+        a soaked computer that turned unhealthy stops the rollout.
+      - Every run finds the soak in the SEPM's records alone (which targets run the target version, since when), so a
+        scheduled job from a fresh AWX pod goes on where the last one stopped.
+    type: dict
+    default: null
+    suboptions:
+      after:
+        description:
+          - How many batches run before the soak - V(1) is the canary.
+        type: int
+        default: 1
+      for:
+        description:
+          - How long the soaked computers run the patch before the rest go on - a duration such as C(24h), C(90m) or C(2d).
+        type: str
+        required: true
+  max_restarting_per_group:
+    description:
+      - At most this many (or C(N%) of the group's computers in the SEPM) of one SEPM group restarting at once, beside the
+        HA rule; a computer that does not fit waits for a later batch. Null is no budget.
+    type: raw
+    default: null
+  max_downloading_per_group:
+    description:
+      - At most this many (or C(N%)) of one SEPM group downloading the patch at once (the bandwidth of a branch link), also
+        while the next batch takes the patch ahead. Null is no budget.
+    type: raw
+    default: null
+  deliver_ahead:
+    description:
+      - Deliver the next batch's patch while one restarts (faster rollouts). A delivered patch installs at that computer's
+        next restart whoever restarts it, so it goes ahead only while the run is clean (no computer of it failed) and
+        never to an HA partner of a computer in flight. V(false) has each batch take the patch in its own turn - slower,
+        and no computer holds the patch before its batch starts.
+    type: bool
+    default: true
   report_dir:
     description:
       - Folder of earlier runs' JSON reports (the rollout role's C(rollout_report_dir)). The batch durations of the

@@ -39,7 +39,7 @@ class Cron:
         fields = text.split()
         if len(fields) != 5:
             raise error("%s: cron %r must have 5 fields (minute hour day-of-month month day-of-week), got %d"
-                              % (where, text, len(fields)))
+                        % (where, text, len(fields)))
         sets = []
         for field, spec in zip(fields, _CRON_FIELDS):
             sets.append(self._parse_field(field, spec, "%s: cron %r" % (where, text), error))

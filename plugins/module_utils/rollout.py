@@ -26,6 +26,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.report 
     plan_lines, report_base, report_of, write_page, write_report)
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.staging import home_of, staging_path  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rules import Stop, totals as rules_totals
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.forecast import forecast_lines
 
 __all__ = ["RUN_OPTIONS", "PLAN_OPTIONS", "FORECAST_OPTIONS", "BATCH_OPTIONS", "PACKAGE_OPTIONS", "REPORT_OPTIONS", "METHODS",
@@ -104,15 +105,26 @@ def _outcome(run):
     return {"stopped": run.stop.reason if run.stop else None, "run_failed": run.run_failed, "totals": run.totals()}
 
 
-def run_batch(client, handle, label, say=None, check_mode=False, diff=False):
-    """Run one liveupdate batch of the run the handle names; the run's file holds the outcome, even after an error."""
+def run_batch(client, handle, label, say=None, check_mode=False, diff=False, step="run", reason=""):
+    """One batch of the run the handle names: run it (liveupdate), describe it (for hooks), or stop the run before it.
+
+    The run's file holds the outcome, even after an error.
+    """
     path = _file_of(handle)
     run = store.load(path)
     batch = run.batch(label)
+    if step == "describe":
+        return dict(_outcome(run), changed=False, **describe(run, batch))
+    driver = LiveUpdate(client, run, say=say, check_mode=check_mode)
+    if step == "stop":
+        try:
+            stop_before(driver, batch, reason)
+        finally:
+            store.save(path, run)
+        return dict(_outcome(run), changed=driver.changed)
     if batch.method != "liveupdate":
         raise SepmInputError("batch %s is a package batch: the rollout role runs it host by host with endpoint_ops.sepm.rollout_package"
                              % batch.label)
-    driver = LiveUpdate(client, run, say=say, check_mode=check_mode)
     try:
         entry = driver.run_batch(batch.label).to_dict()
     finally:
@@ -124,6 +136,25 @@ def run_batch(client, handle, label, say=None, check_mode=False, diff=False):
             "after": {name: run.results[name].version_after for name in entry["hosts"]},
         }
     return result
+
+
+def describe(run, batch):
+    """A batch as a hook sees it: its label, method, computers and what became of each so far; whether it will run."""
+    entry = next((entry for entry in reversed(run.log) if entry.batch == batch.label), None)
+    return {"batch": batch.label, "method": batch.method, "hosts": list(batch.hosts), "will_run": run.stop is None and entry is None,
+            "ran": bool(entry and entry.ran), "stopped": run.stop.reason if run.stop else None,
+            "counts": dict(rules_totals({name: run.results[name].state for name in batch.hosts})),
+            "results": {name: {"state": run.results[name].state, "reason": run.results[name].reason} for name in batch.hosts}}
+
+
+def stop_before(driver, batch, reason):
+    """A hook around a batch failed: the run stops as on an exceeded budget, and what went ahead goes home unrestarted."""
+    run = driver.run
+    if run.stop is None:
+        run.stop = Stop(" ".join(str(reason or "a batch hook failed").split())[:300], "skipped")
+    if run.pipeline:
+        pipeline, run.pipeline = run.pipeline, None
+        driver.abandon_pipeline(pipeline, run.stop.reason)
 
 
 def package_step(client, handle, step, say=None, check_mode=False, **params):

@@ -148,3 +148,32 @@ def totals(states):
         if state in by_state:
             by_state[state] += 1
     return dict(total=len(states), **by_state)
+
+
+NOT_CLEAN = "a computer of this run failed: the next batch waits until this one is verified"
+
+
+def deliver_ahead(next_names, in_flight, states, clusters):
+    """Which of the next batch may take the patch ahead, while a batch is in flight: (names, {name: why not}).
+
+    A patch delivered ahead installs at that computer's next restart, whoever restarts it, and going
+    home does not take it back: delivering ahead is a commitment. So it goes only to computers no rule
+    of the run may yet protect: none while any computer of the run has failed (a stop may come; the
+    next batch waits until the current one is verified), and never to a cluster partner of a computer
+    in flight (``in_flight``: the current batch's computers not settled yet), which may not come back.
+    """
+    if any(state == "failed" for state in states.values()):
+        return [], dict((name, NOT_CLEAN) for name in next_names)
+    flying = {}
+    for name in in_flight:
+        cluster = clusters.get(name)
+        if cluster:
+            flying.setdefault(cluster, name)
+    allowed, held = [], {}
+    for name in next_names:
+        partner = flying.get(clusters.get(name)) if clusters.get(name) else None
+        if partner and partner != name:
+            held[name] = "HA partner %s is in flight: it takes the patch only after %s is back" % (partner, partner)
+        else:
+            allowed.append(name)
+    return allowed, held

@@ -36,6 +36,10 @@ description:
     goes wrong, the computers this batch and the pre-staged next one moved go home first; those the SEPM will
     not take back are named in the run as left staged (the next run finishes them); the task then fails in one
     line and the run's file keeps the outcome for M(endpoint_ops.sepm.rollout_report).
+  - B(Quality gates) - a computer back at the target is judged by the health checks against its own record from before
+    the batch before it counts as patched; a soak holds the batches after the first ones; group budgets shape the batches;
+    the next batch takes the patch ahead only while the run is clean and never an HA partner of a computer in flight
+    (see M(endpoint_ops.sepm.rollout_plan)).
   - In check mode the gate and the preflight run for real and nothing is written.
 author:
   - endpoint_ops maintainers (@endpoint-ops)
@@ -54,6 +58,19 @@ options:
       - The batch to run - its number from 1, or C(resume) for computers an interrupted run left staged.
     type: str
     required: true
+  step:
+    description:
+      - V(run) runs the batch. V(describe) returns it as a hook sees it (RV(hosts), RV(results), RV(counts), RV(will_run),
+        RV(ran)) and changes nothing. V(stop) stops the run before it as an exceeded failure budget does, with O(reason)
+        (a hook around the batch failed); what went ahead of it goes home unrestarted.
+    type: str
+    choices: [run, describe, stop]
+    default: run
+  reason:
+    description:
+      - Why the run stops, for O(step=stop); it is the report's stop reason.
+    type: str
+    default: ""
 notes:
   - Runs on the controller as an action plugin; the module file holds its documentation.
 '''
@@ -86,6 +103,27 @@ totals:
   description: Computers by state so far (C(total), C(patched), C(compliant), C(failed), C(deferred), C(skipped)).
   returned: success
   type: dict
+hosts:
+  description: For O(step=describe), the batch's computers.
+  returned: step is describe
+  type: list
+  elements: str
+results:
+  description: For O(step=describe), each computer's C(state) (null while not settled) and C(reason).
+  returned: step is describe
+  type: dict
+counts:
+  description: For O(step=describe), the batch's computers by state.
+  returned: step is describe
+  type: dict
+will_run:
+  description: For O(step=describe), the batch has not run yet and no stop keeps it from running.
+  returned: step is describe
+  type: bool
+ran:
+  description: For O(step=describe), the batch ran (it started on the SEPM).
+  returned: step is describe
+  type: bool
 '''
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.module import controller_only

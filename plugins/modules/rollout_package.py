@@ -24,7 +24,7 @@ description:
     that is not allowed or does not fit the window is C(skipped) with that reason.
   - B(copied) - compares the SHA-256 of every file copied to the host (O(checksums)) with the package; a mismatch
     fails the host before anything is installed.
-  - B(drain) - before the member's drain hook runs, writes it into the drain journal (C(rollout-drains.json) in the
+  - B(drain) - before the member's drain hook runs, writes it into the drain journal (C(drain-journal.json) in the
     run's report folder); B(restored) takes it out after its restore hook ran. A run killed in between leaves the
     member in the journal, and the next run's plan lists it in C(restore_first), restored before anyone is drained.
   - B(restart) - the restart that completes the install is sent only while the whole restart timeout fits the window;

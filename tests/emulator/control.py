@@ -43,7 +43,7 @@ def _fault_from(body, next_id):
         except re.error as error:
             raise ControlError(f"path is not a regular expression: {error}") from None
         fault.update(path=path, method=(body.get("method") or "").upper() or None,
-                     count=body.get("count", None if kind == "latency" else 1))
+                     count=body.get("count", None if kind == "latency" else 1), skip=int(_number(body, "skip")) if "skip" in body else 0)
     if kind == "http_status":
         fault["status"] = int(_number(body, "status", 100))
         fault["retry_after"] = body.get("retry_after")
@@ -86,6 +86,9 @@ def take_fault(emu, method, path, kinds):
         if fault["method"] and fault["method"] != method:
             continue
         if fault["path"] and not re.search(fault["path"], path):
+            continue
+        if fault.get("skip"):
+            fault["skip"] -= 1  # let this matching request through, as the fault asked
             continue
         if fault["count"] is not None:
             fault["count"] -= 1
@@ -257,7 +260,7 @@ def mark(emu, body):
     if not isinstance(body.get("label"), str):
         raise ControlError("label must be a string")
     emu.log("mark", **{key: value for key, value in body.items()
-                       if isinstance(value, (str, int, float, bool)) and key not in ("kind", "seq", "time_ms")})
+                       if isinstance(value, (str, int, float, bool, list, dict)) and key not in ("kind", "seq", "time_ms")})
     return {"ok": True}
 
 

@@ -388,6 +388,10 @@ class Emulator:
     def location_settings(self, group, location):
         if location.id not in group.settings:
             group.settings[location.id] = copy.deepcopy(DEFAULT_LOCATION_SETTINGS)
+        # The clients heartbeat every heartbeat_s (one setting for the whole fleet): the settings say what they do.
+        communication = group.settings[location.id]["communication_settings"]
+        heartbeat = max(1, int(round(self.settings["heartbeat_s"])))
+        communication["pull_mode_heartbeat_freq_in_seconds"] = communication["upload_op_state_heartbeat_freq_in_seconds"] = heartbeat
         return group.settings[location.id]
 
 

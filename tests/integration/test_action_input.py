@@ -61,6 +61,15 @@ def mistakes(tmp_path, package, other_release):
          "clients take patches only in the SEPM's own release"),
         ("plan_package_checksum", "rollout_plan", dict(plan, package_sha256="0" * 64), "SHA-256"),
         ("plan_bad_window_variable", "rollout_plan", {"variable_prefix": "rollout_", "targets": "servers"}, "rollout_windows"),
+        ("plan_unknown_health_check", "rollout_plan", dict(plan, health_checks=["bogus"]), "health_checks: unknown check 'bogus'"),
+        ("plan_settle_of_no_heartbeat", "rollout_plan", dict(plan, health_settle=0), "health_settle must be from 1 to 20"),
+        ("plan_soak_after_no_batch", "rollout_plan", dict(plan, soak={"after": 0, "for": "1h"}), "soak.after"),
+        ("plan_soak_forever", "rollout_plan", dict(plan, soak={"after": 1, "for": "forever"}), "soak.for"),
+        ("plan_group_budget_over_all", "rollout_plan", dict(plan, max_restarting_per_group="150%"),
+         "max_restarting_per_group must be"),
+        ("forecast_group_budget_over_all", "rollout_forecast", dict(plan, max_downloading_per_group="0"),
+         "max_downloading_per_group must be"),
+        ("batch_unknown_step", "rollout_batch", {"run": handle, "batch": "1", "step": "explode"}, "step"),
     ], plan
 
 

@@ -116,3 +116,33 @@ def test_a_restart_to_1000_computers_is_one_command_within_the_8_kb_limit(window
     assert requests["by_endpoint"]["POST command-queue/restart"] == len(command_ids["computers"])
     restarted = [event["computer"] for event in windows_fleet.events()["events"] if event["kind"] == "restart_begin"]
     assert sorted(restarted) == names
+
+
+@pytest.fixture(scope="module")
+def rollout_fleet():
+    """1,400 Windows clients (about 1,050 not at the patch yet), fast enough that a batch of 1,000 takes seconds."""
+    with EmulatorProcess(fleet=1400, seed=13, time_scale=600, profile="windows") as process:
+        yield process
+
+
+def test_a_rollout_batch_of_1000_computers_fits_the_8_kb_limit(rollout_fleet, tmp_path):
+    import glob  # pylint: disable=import-outside-toplevel
+    import json  # pylint: disable=import-outside-toplevel
+    assert rollout_fleet.state()["settings"]["max_header_bytes"] == 8192
+    rollout_fleet.reset_requests()
+    variables = {
+        "rollout_groups": ["My Company"], "rollout_serial": [1000], "rollout_ignore_windows": True, "rollout_poll_interval": 0.5,
+        "rollout_policy_timeout": 1800, "rollout_delivery_timeout": 3600, "rollout_restart_timeout": 3600,
+        "rollout_report_dir": str(tmp_path / "reports"),
+    }
+    run = PlaybookRunner(rollout_fleet, tmp_path).run("endpoint_ops.sepm.rollout", extra_vars=variables)
+    assert run.returncode == 0, run.output[-4000:]
+    with open(glob.glob(str(tmp_path / "reports" / "rollout-*.json"))[0], encoding="utf-8") as handle:
+        report = json.load(handle)
+    first = report["batches"][0]
+    assert first["batch"] == "1" and len(first["hosts"]) == 1000
+    assert all(report["hosts"][name]["state"] == "patched" for name in first["hosts"])
+    requests = rollout_fleet.requests_count()
+    assert requests["refused_heads"] == 0 and 0 < requests["largest_head_bytes"] <= 8192
+    # 1,000 ids do not fit one request line: the command went out as several, and came back as one batch
+    assert requests["by_endpoint"]["POST command-queue/updatecontent"] > 2

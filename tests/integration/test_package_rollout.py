@@ -12,6 +12,7 @@ import datetime
 import glob
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -89,7 +90,7 @@ def open_window(emulator, minutes_left, duration_minutes=24 * 60):
     return window, opens, opens + datetime.timedelta(minutes=duration_minutes)
 
 
-def run_rollout(emulator, tmp_path, package_path, inventory_path, *cli, **overrides):  # pylint: disable=too-many-arguments
+def rollout_variables(emulator, tmp_path, package_path, **overrides):
     variables = {
         "rollout_targets": "servers", "rollout_poll_interval": 0.5, "rollout_report_dir": str(tmp_path / "reports"),
         "rollout_policy_timeout": 600, "rollout_delivery_timeout": 1200, "rollout_restart_timeout": 1200,
@@ -100,6 +101,11 @@ def run_rollout(emulator, tmp_path, package_path, inventory_path, *cli, **overri
         "rollout_cluster_pattern": "^never-matches$",
     }
     variables.update(overrides)
+    return variables
+
+
+def run_rollout(emulator, tmp_path, package_path, inventory_path, *cli, **overrides):  # pylint: disable=too-many-arguments
+    variables = rollout_variables(emulator, tmp_path, package_path, **overrides)
     runner = PlaybookRunner(emulator, tmp_path)
     return runner.run("endpoint_ops.sepm.ha_rollout", "-i", str(inventory_path), *cli, extra_vars=variables)
 
@@ -309,3 +315,49 @@ def test_the_forecast_of_a_mixed_run_takes_the_rollouts_own_variables(emulator, 
     forecast = [record["result"] for record in run.records if record["task"].endswith("Forecast when the rollout will be done")][-1]
     assert [batch["method"] for batch in forecast["forecast"]["batches"]] == ["liveupdate", "package", "package"]
     assert [event for event in emulator.events(since=seq)["events"] if event["kind"] != "login"] == []
+
+
+def test_a_run_killed_after_a_drain_is_restored_by_the_next_run_before_it_drains_anyone(emulator, tmp_path, package):
+    from tests.integration.test_rollout import kill_tree  # pylint: disable=import-outside-toplevel
+    names = candidates(emulator, 4)
+    members = {names[0]: ("pair0", "package"), names[1]: ("pair0", "package"), names[2]: ("pair1", "package"),
+               names[3]: ("pair1", "package")}
+    window, _opens, _closes = open_window(emulator, minutes_left=20 * 60)
+    seq = emulator.events()["last_seq"]
+    variables = rollout_variables(emulator, tmp_path, package, rollout_windows=[window], rollout_package_serial=[2])
+    runner = PlaybookRunner(emulator, tmp_path)
+    log_path = tmp_path / "killed-run.log"
+    process = runner.start("endpoint_ops.sepm.ha_rollout", "-i", str(inventory(tmp_path, members)), extra_vars=variables,
+                           log_path=log_path)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and process.poll() is None:
+            if [event for event in emulator.events(since=seq)["events"] if event["kind"] == "mark" and event["label"] == "drain"]:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the run ended before its first drain:\n" + log_path.read_text()
+    finally:
+        kill_tree(process.pid)
+        process.wait()
+    drained = [event["computer"] for event in emulator.events(since=seq)["events"] if event["kind"] == "mark" and event["label"] == "drain"]
+    assert drained, "nothing was drained before the kill"
+    assert json.loads((tmp_path / "reports" / "drain-journal.json").read_text())["drained"], "the journal holds the drained member"
+
+    run = runner.run("endpoint_ops.sepm.ha_rollout", "-i", str(inventory(tmp_path, members)), extra_vars=variables)
+    assert run.returncode == 0, run.output[-6000:]
+    marks = {}
+    for event in emulator.events(since=seq)["events"]:
+        if event["kind"] == "mark":
+            marks.setdefault(event["computer"], []).append(event["label"])
+    for name in members:
+        assert marks[name].count("drain") == marks[name].count("restore"), (name, marks[name])
+    assert json.loads((tmp_path / "reports" / "drain-journal.json").read_text())["drained"] == []
+    assert {host["state"] for name, host in report(tmp_path)["hosts"].items()} <= {"patched", "compliant"}
+    spans = down_spans(emulator, seq)
+    by_cluster = {}
+    for name, first, last in spans:
+        by_cluster.setdefault(members[name][0], []).append((first, last, name))
+    for cluster, cluster_spans in by_cluster.items():
+        cluster_spans.sort()
+        for (_first, last, name), (next_first, _last, other) in zip(cluster_spans, cluster_spans[1:]):
+            assert next_first > last, "%s of %s was drained or down while %s was" % (other, cluster, name)

@@ -224,6 +224,10 @@ def test_three_that_never_come_back_exceed_a_budget_of_two(emulator, rollout, tm
     not_started = [name for name, host in result["hosts"].items() if host["state"] == "skipped"]
     assert not_started
     assert all(result["hosts"][name]["reason"] == "failure budget exceeded" for name in not_started)
+    never_ran = [batch for batch in result["batches"] if not batch["ran"]]
+    assert never_ran, "the batches after the stop are in the report"
+    assert all(batch["started"] is None and batch["not_run"] == "failure budget exceeded" for batch in never_ran)
+    assert "not started: failure budget exceeded" in Path(result_html(tmp_path)).read_text(encoding="utf-8")
     assert staged_computers(emulator) == []
     for name in lost:
         assert api.computer(name)["group"]["name"] == WORKSTATIONS
@@ -496,6 +500,8 @@ def test_the_rollout_logs_out_of_its_session(emulator, rollout):
     ({"rollout_staging_group": "Patch\\Staging"}, "rollout_staging_group"),
     ({"rollout_target_version": "abc"}, "rollout_target_version"),
     ({"rollout_groups": ["My Company\\No Such Group"]}, "No Such Group"),
+    ({"rollout_soak": {"after": 1, "for": "forever"}}, "rollout_soak"),
+    ({"rollout_max_restarting_per_group": "150%"}, "rollout_max_restarting_per_group"),
 ])
 def test_bad_rollout_input_fails_in_one_line_before_any_write(emulator, rollout, bad, option):
     window, _opens, _closes = window_with(emulator, minutes_left=600)
@@ -507,3 +513,30 @@ def test_bad_rollout_input_fails_in_one_line_before_any_write(emulator, rollout,
     assert failure and option in failure[0], run.output[-2000:]
     assert "Traceback" not in run.output and emulator.password not in run.output
     assert [e["kind"] for e in emulator.events(since=seq)["events"] if e["kind"] not in ("login",)] == []
+
+
+def test_a_server_error_in_the_middle_of_a_run_leaves_nobody_staged_and_is_reported(emulator, rollout, tmp_path):
+    """The second updatecontent of the run (the pre-staged batch's) gets HTTP 500: both batches go home, the run fails."""
+    _api, names = unpatched_workstations(emulator)
+    emulator.add_fault(kind="http_status", status=500, method="POST", path="command-queue/updatecontent", skip=1)
+    window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
+    seq = emulator.events()["last_seq"]
+    run = rollout(rollout_groups=[WORKSTATIONS], rollout_windows=[window], rollout_serial=[2, 3])
+    assert run.returncode != 0
+    fatal = [line for line in run.output.splitlines() if line.startswith("fatal:")]
+    assert fatal and "The rollout failed on an error; see " in fatal[-1] and "HTTP 500" in fatal[-1], run.output[-3000:]
+    assert "Traceback" not in run.output and emulator.password not in run.output
+    assert staged_computers(emulator) == []
+    result = report(tmp_path)
+    assert result["run"]["failed"] is True and "HTTP 500" in result["run"]["error"]
+    assert result["run"]["error"] in fatal[-1]
+    assert set(result["hosts"]) >= set(names)
+    assert all(host["state"] in ("patched", "compliant", "deferred", "skipped") for host in result["hosts"].values())
+    unreached = [name for name, host in result["hosts"].items() if host["reason"] == "the run failed on an error before it reached it"]
+    assert unreached and all(result["hosts"][name]["state"] == "skipped" for name in unreached)
+    ahead = [batch for batch in result["batches"] if batch["batch"] == "2"]
+    restarted = {event["computer"] for event in computer_events(emulator, "restart_begin", seq)}
+    second = ahead[0]["hosts"] if ahead else [name for name, host in result["hosts"].items() if host.get("batch") == "2"]
+    assert not restarted & set(second), "a batch was restarted after the error"
+    html = Path(result_html(tmp_path)).read_text(encoding="utf-8")
+    assert "Failed on an error" in html

@@ -15,18 +15,66 @@ from __future__ import annotations
 import datetime
 import time
 
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils import rules
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils import health, rules, soak
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.forecasting import after_batch
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.model import BatchEntry, iso
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.model import RESUME, BatchEntry, iso
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import normalize_computer
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import is_open, parse_windows, time_left
 
 PENDING_RESTART = "patch delivered, restart pending"
+# What a computer's health is judged by, from its record before the batch.
+HEALTH_KEYS = ("online", "last_update_time", "ap_on_off", "av_engine_on_off", "firewall_on_off", "tamper_on_off", "infected",
+               "worst_infection_idx", "av_defset_version", "reboot_required", "agent_version")
 
 
 def duration(seconds):
     seconds = max(0, int(seconds))
     hours, rest = divmod(seconds, 3600)
     return "%dh%02dm" % (hours, rest // 60) if hours else "%dm%02ds" % divmod(rest, 60)
+
+
+def epoch_ms(moment):
+    return int(moment.timestamp() * 1000)
+
+
+class HealthWatch:
+    """The health checks of computers back at the target, until each is healthy or unhealthy (``health.verdict``).
+
+    ``before``: each computer's record from before its batch; ``restarted_ms``: when its restart went
+    out; ``came_back``: the check-in of the first reading that showed each watched computer back.
+    Both methods use it, so a computer is judged the same way whichever way it took the patch.
+    """
+
+    def __init__(self, before, restarted_ms, came_back=None, done=()):
+        self.before = before
+        self.restarted_ms = restarted_ms
+        self.came_back = dict(came_back or {})
+        self.done = set(done)
+
+    def to_dict(self):
+        return {"before": self.before, "restarted_ms": self.restarted_ms, "came_back": self.came_back, "done": sorted(self.done)}
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data["before"], data["restarted_ms"], data.get("came_back"), data.get("done") or ())
+
+    def watch(self, name, record):
+        """``name`` is back at the target in ``record``: its checks start now."""
+        self.came_back[name] = (record or {}).get("last_update_time")
+
+    def waiting(self):
+        return [name for name in self.came_back if name not in self.done]
+
+    def update(self, readings, now_ms, checks, settle_of):
+        """``{name: Verdict}`` of the watched computers these readings settle (healthy or unhealthy); the rest wait."""
+        settled = {}
+        for name in self.waiting():
+            found = health.verdict(self.before.get(name), readings.get(name), health.Timing(self.restarted_ms, self.came_back[name]),
+                                   now_ms, checks, settle_of(name))
+            if found.state != "waiting":
+                settled[name] = found
+                self.done.add(name)
+        return settled
 
 
 class Clock:
@@ -101,14 +149,104 @@ class Driver:
         """
         run = self.run
         batch = run.batch(label)
-        entry = BatchEntry(batch=batch.label, method=batch.method, hosts=list(batch.hosts))
+        entry = BatchEntry(batch=batch.label, method=batch.method, hosts=list(batch.hosts), held_back=dict(batch.held_back))
         if run.stop is not None:
             run.settle_stopped(batch.hosts, run.stop, batch.label)
             entry.not_run = run.stop.reason
             return entry, None
+        if self.soak_holds(batch):
+            run.settle_stopped(batch.hosts, run.stop, batch.label)
+            entry.not_run, entry.gated = run.stop.reason, True
+            self.say("batch %s of %d: held back - %s" % (batch.label, run.batch_count, run.stop.reason))
+            return entry, None
         for name, reason in self.held(run.pending(batch.hosts)).items():
             run.settle(name, "skipped", reason, batch.label)
         return entry, run.pending(batch.hosts)
+
+    # -- the quality gates --------------------------------------------------------------------------
+
+    def soak_holds(self, batch):
+        """Before a batch: the soak (``soak.decide``) from the SEPM's records of every target; True when it stops the run.
+
+        A soak not over yet stops the run as a closed window does (the rest deferred, "soaking until <time>");
+        a soaked computer that turned unhealthy stops it as a failure. Once a batch past the soak may go, the
+        soak is over for the rest of this run.
+        """
+        run, options = self.run, self.options
+        if not options.get("soak") or batch.label == RESUME or (run.soak or {}).get("over"):
+            return False
+        number = int(batch.label)
+        records = self.target_records()
+        decision = soak.decide(options["soak"], list(records.values()), self.target, options["serial"], number,
+                               epoch_ms(self.now(refresh=True)), run.patch_arrived_ms, options["health_checks"],
+                               self.settle_seconds(None))
+        cohort = soak.cohort_size(options["soak"], options["serial"], len(records))
+        # The soak is over once its computers are all at the target and passed it: the rest of the run goes on.
+        run.soak = dict(decision.to_dict(), batch=batch.label,
+                        over=decision.state == soak.GO and len(decision.soaked) >= cohort and not decision.reason.startswith("patching"))
+        if decision.state == soak.GO:
+            return False
+        run.stop = rules.Stop(decision.reason, "deferred" if decision.state == soak.SOAKING else "skipped")
+        return True
+
+    def target_records(self):
+        """Every target's current SEPM record (one bulk listing), by its name in the run."""
+        wanted = {name.lower(): name for name in self.run.computers}
+        found = {}
+        for record in self.client.computers():
+            computer = normalize_computer(record)
+            name = wanted.get((computer["name"] or "").lower())
+            if name is not None:
+                found[name] = computer
+        return found
+
+    def health_before(self, names):
+        """Each computer's record from before its batch, as the health checks compare it after the patch."""
+        return {name: {key: self.run.computers[name].get(key) for key in HEALTH_KEYS} for name in names}
+
+    def heartbeat_s(self, group_id):
+        """The heartbeat of a group's clients (its default location's communication settings), read once a run."""
+        if not group_id:
+            return health.DEFAULT_HEARTBEAT_S
+        known = self.run.heartbeats
+        if group_id not in known:
+            locations = self.run.locations.get(group_id)
+            if locations is None:
+                locations = self.run.locations[group_id] = self.client.group_locations(group_id)
+            location = next((loc for loc in locations if (loc["name"] or "").lower() == "default"), locations[0] if locations else None)
+            known[group_id] = health.heartbeat_seconds(self.client.location_settings(group_id, location["id"])) \
+                if location else health.DEFAULT_HEARTBEAT_S
+        return known[group_id]
+
+    def settle_seconds(self, name):
+        """How long a computer's checks may take to pass after it came back (``health_settle``, in its group's heartbeats)."""
+        group_id = self.run.computers[name].get("group_id") if name else None
+        return health.settle_seconds(self.options["health_settle"], self.heartbeat_s(group_id))
+
+    def judge_health(self, watch, readings, label, read_at):
+        """Settle what the readings tell of the watched computers: healthy ones patched, unhealthy ones failed.
+
+        ``read_at``: when the readings were taken (the SEPM's clock then), not now: a reading is judged by its own
+        time, or a slow reply after it would make a computer look silent.
+        """
+        settled = watch.update(readings, epoch_ms(read_at), self.options["health_checks"], self.settle_seconds)
+        moment = iso(self.now())
+        for name, verdict in settled.items():
+            if verdict.state == "healthy":
+                self.run.settle(name, "patched", "", label)
+                self.run.mark([name], "healthy", moment)
+            else:
+                self.run.settle(name, "failed", verdict.reason, label)
+                self.run.results[name].health = list(verdict.failed)
+        return settled
+
+    def ahead(self, next_names, in_flight):
+        """The names of the next batch that may take the patch ahead now, and why the others may not (``rules.deliver_ahead``)."""
+        if not self.options["deliver_ahead"]:
+            return [], {}
+        if self.options.get("soak") and not (self.run.soak or {}).get("over"):
+            return [], {}  # the soak may hold the next batch: nothing goes ahead of its decision
+        return rules.deliver_ahead(next_names, in_flight, self.run.states(), self.run.clusters)
 
     # -- saying what happens --------------------------------------------------------------------
 

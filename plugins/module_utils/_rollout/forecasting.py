@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.model import RESUME, from_iso
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.forecast import (
     durations_from_log, forecast_run, plan_next_run, stop_line)
 
@@ -36,13 +37,26 @@ def forecast_state(run, now, after=None, replan=False):
     samples["runs"] = history.get("runs", 0) + bool(run.log)
     options = run.options
     batches, number = batches_left(run, after, replan), 1
+    homes = {name: computer.get("home") for name, computer in run.computers.items()}
     if replan:
         # The next run plans its own batches, from the serial's start.
         number = 2
-        batches = list(plan_next_run(batches, options, run.clusters, run.cluster_room, number))
-    return forecast_run(batches, options["windows"], now, samples, options, run.clusters, run.cluster_room,
-                        {name: computer.get("home") for name, computer in run.computers.items()}, run=number,
-                        continuing=after is not None and not replan)
+        batches = list(plan_next_run(batches, options, run.clusters, run.cluster_room, number, run.group_room, homes))
+    return forecast_run(batches, options["windows"], now, samples, options, run.clusters, run.cluster_room, homes, run=number,
+                        continuing=after is not None and not replan, group_room=run.group_room, soak=soak_ahead(run))
+
+
+def soak_ahead(run):
+    """The soak as the forecast places it: None (none, or over), its end while it runs, or the computers still to soak."""
+    soak = run.options.get("soak")
+    decision = run.soak or {}
+    if not soak or decision.get("over"):
+        return None
+    if decision.get("until"):
+        return {"until": from_iso(decision["until"])}
+    first = [batch for batch in run.plan if batch.label != RESUME][:soak["after"]]
+    hosts = sum(len(run.pending(batch.hosts)) for batch in first)
+    return {"hosts": hosts, "for_s": soak["for_s"]} if hosts else None
 
 
 def after_batch(run, label, now, window_stop):

@@ -23,267 +23,11 @@ per command id) while its computers run it.
 
 from __future__ import annotations
 
-import datetime
-
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.driver import PENDING_RESTART, Driver
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.model import from_iso, iso
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.driver import Driver
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.staging import Staging
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import read_command
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.waiter import (
-    Wait, at_target, back_at_target, command_final, patch_arrived, policy_applied)
-
-
-class Track:
-    """One batch on its way through the liveupdate steps; ``to_dict`` carries it to the next task."""
-
-    def __init__(self, driver, label, names, prestage=False):
-        self.driver = driver
-        self.run = driver.run
-        self.label = label
-        self.names = list(names)
-        self.prestage = prestage
-        self.phase = "new"
-        self.wait = None
-        self.command_ids = []
-        self.window_closed = False
-        self.started = None
-        self.finished = None
-        self.steps = {}
-        self.just_staged = False
-
-    def to_dict(self):
-        wait = self.wait
-        return {
-            "label": self.label, "phase": self.phase, "names": self.names, "command_ids": self.command_ids,
-            "started": self.started, "steps": self.steps,
-            "wait": {"name": wait.name, "waiting": wait.waiting, "deadline": iso(wait.deadline)} if wait else None,
-        }
-
-    @classmethod
-    def from_dict(cls, driver, data):
-        track = cls(driver, data["label"], data["names"])
-        track.phase = data["phase"]
-        track.command_ids = list(data.get("command_ids") or [])
-        track.started = data.get("started")
-        track.steps = data.get("steps") or {}
-        wait = data.get("wait")
-        if wait:
-            track.wait = Wait(wait["name"], wait["waiting"], driver.condition(wait["name"]), from_iso(wait["deadline"]))
-        return track
-
-    # -- bookkeeping ----------------------------------------------------------------------
-
-    def active(self):
-        return self.run.pending(self.names)
-
-    def settle(self, names, state, reason=""):
-        for name in names:
-            self.run.settle(name, state, reason, self.label)
-
-    def mark(self, names, step):
-        moment = iso(self.driver.now())
-        self.run.mark(names, step, moment)
-        self.steps[step] = moment
-
-    def say(self, message, quiet=False):
-        self.driver.progress(self.label, message, self.names, quiet=quiet)
-
-    @property
-    def idle(self):
-        """Nothing more to do in this task: done, or pre-staged and delivered."""
-        return self.phase == "done" or (self.prestage and self.phase == "delivered")
-
-    @property
-    def wants_snapshot(self):
-        # Computers moved a moment ago apply the staging policy at their next heartbeat: reading them now shows nothing.
-        return self.phase in ("policy", "deliver_check", "restart_check", "return") and not self.just_staged
-
-    def _new_wait(self, name, names, seconds):
-        return Wait(name, names, self.driver.condition(name), self.driver.now() + datetime.timedelta(seconds=seconds))
-
-    # -- steps ----------------------------------------------------------------------------
-
-    def start(self):
-        """Stage the batch: move it into the staging groups (one request) and start the policy wait."""
-        driver, computers = self.driver, self.run.computers
-        self.started = self.started or iso(driver.now(refresh=True))
-        done = [name for name in self.active() if computers[name]["home"] == computers[name]["group"]
-                and at_target(computers[name], driver.target) and not computers[name].get("reboot_required")]
-        self.settle(done, "compliant", "already at %s" % driver.target)
-        active = self.active()
-        if not active:
-            self.phase = "return"
-            return
-        for name in driver.staging.stage(active):
-            self.settle([name], "failed", "the SEPM refused to move it to the staging group")
-        self.mark(self.active(), "staged")
-        self.say("staged in %d staging group(s), waiting for the clients to apply the patch policy"
-                 % len({computers[name]["home"] for name in active}))
-        self.wait = self._new_wait("policy", self.active(), self.run.options["policy_timeout"])
-        self.phase = "policy"
-        self.just_staged = True
-
-    def step(self, snapshot):
-        """Advance as far as the latest reading allows; True when something moved on."""
-        if self.just_staged:
-            self.just_staged = False
-            return False
-        handler = getattr(self, "_on_" + self.phase, None)
-        return handler(snapshot) if handler else False
-
-    def _on_policy(self, snapshot):
-        if snapshot is None:
-            return False
-        options = self.run.options
-        if not self.wait.update(snapshot, self.driver.now()):
-            self.say("waiting for the clients to apply the patch policy", quiet=True)
-            return False
-        for name in self.wait.timed_out_names:
-            computer = snapshot.get(name) or {}
-            why = "offline" if not computer.get("online") else "still runs policy serial %s" % computer.get("profile_serial")
-            self.settle([name], "failed", "did not apply the staging group's policy within %ds (%s)" % (options["policy_timeout"], why))
-        self.mark(self.active(), "policy_applied")
-        needing = [name for name in self.active() if not patch_arrived(snapshot.get(name), self.driver.target)]
-        if not needing:
-            self.wait = None
-            self.phase = "delivered"
-            self.mark(self.active(), "delivered")
-            return True
-        self.command_ids = self.driver.command("updatecontent", needing)
-        self.wait = self._new_wait("delivery", needing, options["delivery_timeout"])
-        self.say("LiveUpdate sent to %d computer(s)" % len(needing))
-        self.phase = "deliver"
-        return True
-
-    def _command_rows(self):
-        ids = {self.run.computers[name]["id"]: name for name in self.names}
-        rows = {}
-        for row in read_command(self.driver.client, self.command_ids):
-            name = ids.get(row["computer_id"])
-            if name is not None:
-                rows[name] = row
-        return rows
-
-    def _settle_rejected(self, rows, what):
-        """Computers whose command ended other than completed fail now, with the SEPM's words."""
-        for name in list(self.wait.waiting):
-            row = rows.get(name)
-            if command_final(row) and row["state"] != "COMPLETED":
-                self.settle([name], "failed", "%s %s: %s" % (what, row["state"].lower(), row["sub_state"]))
-                self.wait.waiting.remove(name)
-
-    def _await_command(self, what, then, doing):
-        """Follow the command's rows until every waiting computer is final; then check the computers."""
-        rows = self._command_rows()
-        self._settle_rejected(rows, what)
-        if all(command_final(rows.get(name)) for name in self.wait.waiting) or self.driver.now() >= self.wait.deadline:
-            self.phase = then
-            return True
-        self.say(doing, quiet=True)
-        return False
-
-    def _on_deliver(self, _snapshot):
-        return self._await_command("LiveUpdate", "deliver_check", "LiveUpdate running")
-
-    def _on_deliver_check(self, snapshot):
-        if snapshot is None:
-            return False
-        # A client may report the staged patch a heartbeat after its LiveUpdate row completes.
-        if not self.wait.update(snapshot, self.driver.now()):
-            return False
-        for name in self.wait.timed_out_names:
-            self.settle([name], "failed", "LiveUpdate did not deliver the patch within %ds (does the staging policy allow "
-                        "client patches?)" % self.run.options["delivery_timeout"])
-        self.wait = None
-        self.phase = "delivered"
-        self.mark(self.active(), "delivered")
-        self.say("patch delivered")
-        return True
-
-    def _on_delivered(self, _snapshot):
-        if self.prestage:
-            return False
-        return self.send_restart()
-
-    def send_restart(self):
-        """Restart the computers that need it, only with the whole restart still inside the window."""
-        driver, computers, options = self.driver, self.run.computers, self.run.options
-        done = [name for name in self.active() if at_target(computers[name], driver.target) and not computers[name].get("reboot_required")]
-        self.settle(done, "patched")
-        if options["restart"] == "always":
-            needing = self.active()
-        else:
-            needing = [name for name in self.active() if computers[name].get("reboot_required")]
-        self.phase = "return"
-        if not needing:
-            return True
-        if options["restart"] == "never":
-            self.settle(needing, "deferred", PENDING_RESTART + ": restart not allowed (restart: never)")
-            return True
-        allowed, why = driver.window_allows(options["restart_timeout"])
-        if not allowed:
-            self.window_closed = True
-            self.settle(needing, "deferred", "%s: %s" % (PENDING_RESTART, why))
-            return True
-        self.command_ids = driver.command("restart", needing, body={
-            "prompt_type": "prompt" if options["restart_prompt"] else "no_prompt", "schedule_type": "now",
-            "message": options["restart_message"]})
-        self.mark(needing, "restart_sent")
-        self.wait = self._new_wait("restart", needing, options["restart_timeout"])
-        self.say("restart sent to %d computer(s)" % len(needing))
-        self.phase = "restarting"
-        return True
-
-    def _on_restarting(self, _snapshot):
-        return self._await_command("restart", "restart_check", "restarting")
-
-    def _on_restart_check(self, snapshot):
-        if snapshot is None or not self.wait.update(snapshot, self.driver.now()):
-            return False
-        for name in self.wait.timed_out_names:
-            computer = snapshot.get(name) or {}
-            if not computer.get("online"):
-                why = "did not come back online within %ds of the restart" % self.run.options["restart_timeout"]
-            else:
-                why = "came back without the patch (version %s)" % computer.get("agent_version")
-            self.settle([name], "failed", why)
-        restarted = self.wait.waiting
-        self.wait = None
-        patched_now = self.active()
-        self.settle(patched_now, "patched")
-        self.mark([name for name in patched_now if name not in restarted], "verified")
-        # Home on the reading that showed them back: a second reading at once would say the same.
-        self.phase = "return"
-        return self._on_return(snapshot)
-
-    def _on_return(self, snapshot):
-        if snapshot is None:
-            return False
-        self.go_home(snapshot)
-        self.phase = "done"
-        self.finished = iso(self.driver.now())
-        return True
-
-    def go_home(self, snapshot):
-        """Every computer of the batch still in a staging group goes home, whatever became of it."""
-        for name, why in self.driver.staging.send_home(self.names, snapshot).items():
-            self.run.fail(name, why, self.label)
-        self.mark(self.names, "returned")
-
-    def abandon(self, snapshot, why):
-        """The run stops with this batch unrestarted: it goes home, deferred in its own words."""
-        self.started = self.started or iso(self.driver.now())
-        for name in self.active():
-            if patch_arrived(snapshot.get(name) or self.run.computers[name], self.driver.target):
-                self.settle([name], "deferred", "%s: %s" % (PENDING_RESTART, why))
-            elif name in snapshot:
-                self.settle([name], "deferred", "staged, not patched: %s" % why)
-            else:
-                self.settle([name], "deferred", why)
-        self.wait = None
-        self.go_home(snapshot)
-        self.phase = "done"
-        self.finished = iso(self.driver.now())
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.track import Track
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import may_download
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.waiter import at_target, back_at_target, patch_arrived, policy_applied
 
 
 class LiveUpdate(Driver):
@@ -315,82 +59,106 @@ class LiveUpdate(Driver):
         """Run one batch (and pre-stage the next); returns its log entry."""
         run = self.run
         pipeline, run.pipeline = run.pipeline, None
-        track = Track.from_dict(self, pipeline) if pipeline and pipeline["label"] == str(label) else None
-        if track is not None and run.stop is not None:
-            self._abandon(track, run.stop.reason)
-            track = None
+        ahead = Track.from_dict(self, pipeline) if pipeline and pipeline["label"] == str(label) else None
+        if ahead is not None and run.stop is not None:
+            self._abandon(ahead, run.stop.reason)
+            ahead = None
         entry, pending = self.open_batch(label)
         if pending is None:
             return self.finish(entry, window_closed=False)
-        if track is not None:
-            for home in sorted({run.computers[name]["home"] for name in track.names}):
-                self.staging.group(home)
-        elif pending:
-            track = Track(self, entry.batch, pending)
+        # What went ahead continues from its delivery; the rest of the batch (partners held back from going ahead) starts now.
+        rest = [name for name in pending if ahead is None or name not in ahead.names]
+        leads = ([ahead] if ahead is not None else []) + ([Track(self, entry.batch, rest)] if rest else [])
+        for track in leads:
+            if track is ahead:
+                for home in sorted({run.computers[name]["home"] for name in track.names}):
+                    self.staging.group(home)
         window_closed = False
-        if track is not None:
-            needed = self.options["restart_timeout"] if track.phase != "new" else self.options["cutoff"]
+        if leads:
+            needed = self.options["cutoff"] if any(track.phase == "new" for track in leads) else self.options["restart_timeout"]
             allowed, why = self.window_allows(needed)
             if self.check_mode:
-                return self._preview(entry, track, allowed, why)
+                return self._preview(entry, Track(self, entry.batch, pending), allowed, why)
             if not allowed:
                 entry.gated, entry.not_run, window_closed = True, why, True
-                self._gate_closed(track, why)
-                entry.steps = track.steps
+                for track in leads:
+                    self._gate_closed(track, why)
+                    entry.steps.update(track.steps)
             else:
                 try:
-                    window_closed = self._drive(track)
+                    window_closed = self._drive(leads)
                 except Exception as exc:
-                    self.rescue([track] + ([Track.from_dict(self, run.pipeline)] if run.pipeline else []), exc)
+                    self.rescue(leads + ([Track.from_dict(self, run.pipeline)] if run.pipeline else []), exc)
                     raise
-                entry.started, entry.finished, entry.steps = track.started, track.finished, track.steps
+                entry.started = min(track.started for track in leads)
+                entry.finished = max(track.finished for track in leads)
+                for track in leads:
+                    for step, moment in track.steps.items():
+                        entry.steps[step] = min(entry.steps.get(step, moment), moment)
         self.finish(entry, window_closed)
         if run.stop is not None and run.pipeline:
             self._abandon(Track.from_dict(self, run.pipeline), run.stop.reason)
             run.pipeline = None
         return entry
 
-    def _drive(self, track):
+    def _drive(self, leads):
         """The batch to the end, and the next batch up to its delivery while this one restarts."""
-        if track.phase == "new":
-            track.start()
-        next_label = self.run.next_label(track.label)
-        tracks = [track]
+        for track in leads:
+            if track.phase == "new":
+                track.start()
+        next_label = self.run.next_label(leads[0].label)
+        ahead = {"track": None, "decided": next_label is None}
 
         def advance():
             # The next batch starts once this one's patch is on its way: its policy pickup and LiveUpdate then
             # overlap this batch's LiveUpdate and restart, and it is delivered, never restarted, by then.
-            if len(tracks) == 1 and next_label and track.phase not in ("new", "policy"):
-                ahead = self._prestage(next_label)
-                tracks.append(ahead)
-                if ahead is not None:
-                    ahead.start()
-            live = [each for each in tracks if each is not None and not each.idle]
-            snapshot = self.staging.read(name for each in live for name in each.names) \
-                if any(each.wants_snapshot for each in live) else None
+            if not ahead["decided"] and all(track.phase not in ("new", "policy") for track in leads):
+                ahead["track"], ahead["decided"] = self._prestage(next_label, leads)
+                if ahead["track"] is not None:
+                    ahead["track"].start()
+            live = [track for track in leads + [ahead["track"]] if track is not None and not track.idle]
+            snapshot = self.staging.read(name for track in live for name in track.names) \
+                if any(track.wants_snapshot for track in live) else None
             moved = False
-            for each in live:
-                moved = each.step(snapshot) or moved
-            return moved, track.idle
+            for track in live:
+                moved = track.step(snapshot) or moved
+            return moved, all(track.idle for track in leads)
 
         try:
             self.poll(advance)
         finally:
-            ahead = tracks[1] if len(tracks) > 1 else None
-            self.run.pipeline = ahead.to_dict() if ahead is not None else None
-        return track.window_closed
+            self.run.pipeline = ahead["track"].to_dict() if ahead["track"] is not None else None
+        return any(track.window_closed for track in leads)
 
-    def _prestage(self, label):
-        """The next batch, to start while this one restarts, if its whole cutoff fits in the window; else None."""
-        batch = self.run.batch(label)
+    def _prestage(self, label, leads):
+        """The next batch's part that may go ahead while this one restarts; (track or None, whether that is decided).
+
+        Only computers no rule may yet protect go ahead (``Driver.ahead``), only while the download budget of
+        their groups has room beside what still downloads (asked again at the next reading when it has not),
+        and only when the whole cutoff fits in the window.
+        """
+        run = self.run
+        batch = run.batch(label)
         if batch.method != self.method:
-            return None  # a package batch runs host by host in its own task, never ahead
-        names = self.run.pending(batch.hosts)
+            return None, True  # a package batch runs host by host in its own task, never ahead
+        names = run.pending(batch.hosts)
         held = self.held(names)
-        names = [name for name in names if name not in held]
-        if not names or not self.window_allows(self.options["cutoff"])[0]:
-            return None
-        return Track(self, batch.label, names, prestage=True)
+        names, _kept = self.ahead([name for name in names if name not in held], [name for track in leads for name in track.active()])
+        if not names:
+            return None, True
+        downloading = [name for track in leads if track.phase in ("deliver", "deliver_check") and track.wait
+                       for name in track.wait.waiting]
+        fits, _why = may_download(names, downloading, {name: run.computers[name]["home"] for name in names + downloading},
+                                  run.download_room)
+        if not fits:
+            return None, False
+        if not self.window_allows(self.options["cutoff"])[0]:
+            return None, True
+        return Track(self, batch.label, names, prestage=True), True
+
+    def abandon_pipeline(self, pipeline, why):
+        """The run stopped between two batch tasks: the batch that went ahead goes home unrestarted."""
+        self._abandon(Track.from_dict(self, pipeline), why)
 
     def _gate_closed(self, track, why):
         """The window holds the batch back: nothing starts; what a run staged earlier goes home."""

@@ -56,7 +56,8 @@ class _Record:
 
 @dataclasses.dataclass
 class HostResult(_Record):
-    """What became of one target: its state and why, its batch and method, its versions and step times."""
+    """What became of one target: its state and why, its batch and method, its versions, its step times, and the
+    health checks it failed after the patch."""
 
     state: Optional[str] = None
     reason: str = ""
@@ -65,15 +66,20 @@ class HostResult(_Record):
     version_before: Optional[str] = None
     version_after: Optional[str] = None
     steps: dict = dataclasses.field(default_factory=dict)
+    health: list = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
 class PlannedBatch(_Record):
-    """A batch of the plan: its label (a number from 1, or ``resume``), its delivery method and its computers."""
+    """A batch of the plan: its label (a number from 1, or ``resume``), its delivery method and its computers.
+
+    ``held_back``: ``{name: why}`` of the hosts a group budget kept out of it (they wait for a later batch).
+    """
 
     label: str
     method: str
     hosts: list
+    held_back: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -82,7 +88,7 @@ class BatchEntry(_Record):
 
     ``started`` is None for a batch that never ran: a stop before it (``not_run`` says which),
     or a window that held it back (``gated``). ``preview`` is check mode's account of what it
-    would do.
+    would do; ``held_back`` says whom a group budget kept out of it for a later batch.
     """
 
     batch: str
@@ -96,6 +102,7 @@ class BatchEntry(_Record):
     failed: int = 0
     deferred: int = 0
     preview: Optional[dict] = None
+    held_back: dict = dataclasses.field(default_factory=dict)
 
     @property
     def ran(self):
@@ -131,6 +138,11 @@ class Run:
         self.forecast_planned = {}
         self.forecast_history = {}
         self.journal = ""
+        self.group_room = {}
+        self.download_room = {}
+        self.patch_arrived_ms = None
+        self.soak = None
+        self.heartbeats = {}
         self._by_label = {batch.label: batch for batch in plan}
 
     # -- the plan ---------------------------------------------------------------------------
@@ -251,7 +263,8 @@ class Run:
     # -- carried between tasks --------------------------------------------------------------
 
     _PLAIN = ("options", "sepm_version", "started", "finished", "computers", "clusters", "cluster_room", "error", "pipeline",
-              "package_batch", "staging", "locations", "forecast", "forecast_planned", "forecast_history", "journal")
+              "package_batch", "staging", "locations", "forecast", "forecast_planned", "forecast_history", "journal", "group_room",
+              "download_room", "patch_arrived_ms", "soak", "heartbeats")
 
     def to_dict(self):
         data = {name: getattr(self, name) for name in self._PLAIN}

@@ -16,7 +16,9 @@ from __future__ import annotations
 import math
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import normalize_serial
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.health import check_settle, select_checks
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import check_group_budget, normalize_serial
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.soak import check_soak
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import release_of
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import parse_windows
 
@@ -54,6 +56,12 @@ RUN_OPTIONS = dict(
     package_sha256=dict(type="str", default=""),
     package_serial=dict(type="raw", default=None),
     install_timeout=dict(type="int", default=1800),
+    health_checks=dict(type="raw", default=None),
+    health_settle=dict(type="raw", default=None),
+    soak=dict(type="dict", default=None, options={"after": dict(type="int", default=1), "for": dict(type="str", required=True)}),
+    max_restarting_per_group=dict(type="raw", default=None),
+    max_downloading_per_group=dict(type="raw", default=None),
+    deliver_ahead=dict(type="bool", default=True),
 )
 
 PLAN_OPTIONS = dict(
@@ -73,9 +81,12 @@ FORECAST_OPTIONS = dict(
 )
 # What a task after the plan passes: the run's handle (rollout_plan's ``run``), never the run itself.
 RUN_HANDLE = dict(type="dict", required=True)
+BATCH_STEPS = ("run", "describe", "stop")
 BATCH_OPTIONS = dict(
     run=dict(RUN_HANDLE, aliases=["rollout"]),
     batch=dict(type="str", required=True),
+    step=dict(type="str", default="run", choices=list(BATCH_STEPS)),
+    reason=dict(type="str", default=""),
 )
 PACKAGE_STEPS = ("begin", "gate", "copied", "drain", "restart", "verify", "restored", "fail", "end")
 PACKAGE_OPTIONS = dict(
@@ -153,6 +164,13 @@ def check_options(options, prefix=""):
     options["method"] = options.get("method") or "liveupdate"
     if options["method"] not in METHODS:
         raise SepmInputError("%s must be one of %s, got %r" % (label("method"), ", ".join(METHODS), options["method"]))
+    # The quality gates (see ``driver.py``): checks after the patch, their settle time, the soak, the group budgets.
+    options["health_checks"] = list(select_checks(options.get("health_checks"), label("health_checks")))
+    options["health_settle"] = check_settle(options.get("health_settle"), label("health_settle"))
+    options["soak"] = check_soak(options.get("soak"), label("soak")) if options.get("soak") else None
+    for name in ("max_restarting_per_group", "max_downloading_per_group"):
+        options[name] = check_group_budget(options.get(name), label(name))
+    options["deliver_ahead"] = options.get("deliver_ahead", True) is not False
     return options
 
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils import rules
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.driver import PENDING_RESTART, Driver
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.driver import PENDING_RESTART, Driver, HealthWatch, epoch_ms
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.model import BatchEntry, from_iso, iso
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.store import Journal
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import normalize_computer
@@ -62,10 +62,6 @@ FAILED_STEP_WORDS = {
 }
 # After these the member may be down: its restore hook does not run and a person looks first.
 DOWN_STEPS = ("restart_first", "restart", "ready", "verify")
-
-
-def _epoch_ms(moment):
-    return int(moment.timestamp() * 1000)
 
 
 class PackageBatch(Driver):
@@ -160,6 +156,7 @@ class PackageBatch(Driver):
             return {"decision": SKIP, "reason": result.reason}
         decision = self._gate(name, pending_reboot)
         if decision["decision"] in (PROCEED, RESTART_FIRST):
+            self.batch.setdefault("before", {}).update(self.health_before([name]))
             self.mark(name, "gate")
             self.say_host(name, "restart first (%s), then install" % REBOOT_PENDING if pending_reboot else "install")
         elif decision["decision"] == DEFER:
@@ -255,18 +252,27 @@ class PackageBatch(Driver):
         return {"decision": PROCEED, "reason": ""}
 
     def verify(self, name):
-        """Wait until the SEPM shows the host back at the target, reporting after its restart; settle it."""
+        """Wait until the SEPM shows the host back at the target, reporting after its restart, and healthy; settle it."""
         result = self._host(name)
         timeout = self.options["restart_timeout"]
         sent = from_iso(result.steps.get("restart_sent")) or self.now(refresh=True)
-        since_ms = _epoch_ms(sent)
+        since_ms = epoch_ms(sent)
         wait = Wait("restart", [name], lambda computer: bool(computer) and int(computer.get("last_update_time") or 0) >= since_ms
                     and back_at_target(computer, self.target), sent + datetime.timedelta(seconds=timeout))
+        checks = self.options["health_checks"]
+        watch = HealthWatch(self.batch.get("before", {}), since_ms)
         latest = {}
 
         def advance():
             latest.update(self._records([name]))
-            return False, wait.update(latest, self.now(refresh=True))
+            read_at = self.now()
+            if wait.waiting and not wait.update(latest, self.now(refresh=True)):
+                return False, False
+            if wait.waiting or not checks:
+                return False, True
+            if name not in watch.came_back:
+                watch.watch(name, latest.get(name))
+            return False, bool(self.judge_health(watch, latest, self.batch["label"], read_at))
 
         self.poll(advance)
         computer = latest.get(name)
@@ -274,6 +280,10 @@ class PackageBatch(Driver):
         if not wait.waiting:
             self.mark(name, "verified")
             self.settle(name, "patched", "", version)
+            state = self.run.results[name].state
+            if state == "failed":
+                self.say_host(name, "failed - %s" % self.run.results[name].reason)
+                return {"state": "failed", "reason": self.run.results[name].reason, "restore": bool(computer and computer.get("online"))}
             self.say_host(name, "patched, %s in the SEPM" % version)
             return {"state": "patched", "reason": "", "restore": True}
         restore = True

@@ -18,26 +18,30 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.options
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.staging import home_of
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.computers import ComputerFilter, normalize_computer
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import normalize_path
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import group_sizes, normalize_path
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.install_package import inspect_package
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.patches import CONSOLE_STEPS, packages_from_events
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import plan_rollout
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.policies import find_policy
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.soak import arrival_ms
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import fetch_records
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import release_of, version_key
 
 # What a run keeps of each computer's SEPM record: what its steps read, not the whole record.
-COMPUTER_KEYS = ("id", "hardware_key", "name", "group", "agent_version", "target_version", "online", "reboot_required",
-                 "os_name", "last_update_time", "profile_serial")
+COMPUTER_KEYS = ("id", "hardware_key", "name", "group", "group_id", "agent_version", "target_version", "online",
+                 "reboot_required", "os_name", "last_update_time", "profile_serial", "last_deployment_time",
+                 # what the health checks compare with the record from after the patch
+                 "ap_on_off", "av_engine_on_off", "firewall_on_off", "tamper_on_off", "infected", "worst_infection_idx",
+                 "av_defset_version")
 
 
 def lean(computer):
     return {key: computer.get(key) for key in COMPUTER_KEYS}
 
 
-def newest_patch(client, sepm_release):
+def newest_patch(client, sepm_release, packages=None):
     """The newest Windows client patch of the SEPM's own release that its critical events announce."""
-    for package in packages_from_events(client.critical_events()):
+    for package in packages if packages is not None else packages_from_events(client.critical_events()):
         if package["platform"] == "windows" and package["is_patch"] and package["version"] and package["release"] == sepm_release:
             return package["version"]
     return None
@@ -82,25 +86,31 @@ def check_package(package, sepm_version, target, prefix=""):
     return package
 
 
-def plan_by_method(hosts, methods, clusters, target, sepm_version, options):
-    """Batches per method (liveupdate first, then package, each by its own serial), the hosts left out, each cluster's room."""
+def plan_by_method(hosts, methods, clusters, target, sepm_version, options, group_sizes=None):
+    """Batches per method (liveupdate first, then package, each by its own serial), the hosts left out, each cluster's room.
+
+    Each batch is ``(method, names, {name: why a group budget held it back from this batch})``.
+    """
     by_cluster = {}
     for name, cluster in clusters.items():
         by_cluster.setdefault(cluster, set()).add(methods.get(name, options["method"]))
     mixed = sorted(cluster for cluster, used in by_cluster.items() if len(used) > 1)
     if mixed:
         raise SepmInputError("HA cluster %s mixes the liveupdate and package methods: give all its members one method" % mixed[0])
-    batches, accounted, cluster_room = [], {}, {}
+    batches, accounted, rooms = [], {}, {"cluster": {}, "group": {}, "download": {}}
     for method in METHODS:
         chosen = [host for host in hosts if methods.get(host["name"], options["method"]) == method]
         if not chosen:
             continue
         plan = plan_rollout(chosen, target, sepm_version, serial_of(options, method), options["max_unavailable_per_cluster"],
-                            options["offline"])
-        batches.extend((method, list(batch)) for batch in plan.batches)
+                            options["offline"], options.get("max_restarting_per_group"), options.get("max_downloading_per_group"),
+                            group_sizes)
+        batches.extend((method, list(batch), plan.held_back(index)) for index, batch in enumerate(plan.batches))
         accounted.update(plan.accounted)
-        cluster_room.update(plan.cluster_room)
-    return batches, accounted, cluster_room
+        rooms["cluster"].update(plan.cluster_room)
+        rooms["group"].update(plan.group_room)
+        rooms["download"].update(plan.download_room)
+    return batches, accounted, rooms
 
 
 def plan_run(client, options, inventory_hosts=(), groups=(), cluster_pattern=None, prefix="", history=None):
@@ -121,13 +131,16 @@ def plan_run(client, options, inventory_hosts=(), groups=(), cluster_pattern=Non
     if not names:
         raise SepmInputError("the targets name no computer: check targets and groups")
     methods = host_methods(names, inventory_hosts, options["method"])
+    # The SEPM's notices: the newest patch when no target is given, and when the patch arrived, for a soak.
+    wanted = ("liveupdate" in methods.values() and not options.get("target_version")) or options.get("soak")
+    packages = packages_from_events(client.critical_events()) if wanted else []
     inventory_names = {str(host.get("sepm_name") or host.get("host")).lower(): host.get("host") for host in inventory_hosts or []}
     uses_package = "package" in methods.values()
     uses_liveupdate = "liveupdate" in methods.values()
     package = options.get("package") or {}
     if uses_package:
         check_package(package, sepm_version, options.get("target_version"), prefix)
-    target = options.get("target_version") or (newest_patch(client, release_of(sepm_version)) if uses_liveupdate else None) \
+    target = options.get("target_version") or (newest_patch(client, release_of(sepm_version), packages) if uses_liveupdate else None) \
         or (package.get("version") if uses_package else None)
     if not target:
         raise SepmInputError("the SEPM shows no client patch for its release (%s): set %starget_version, or let the SEPM "
@@ -159,15 +172,20 @@ def plan_run(client, options, inventory_hosts=(), groups=(), cluster_pattern=Non
             resume.append(name)
         else:
             hosts.append(computer)
-    batches, accounted, cluster_room = plan_by_method(hosts, methods, clusters, target, sepm_version, options)
+    budgets = options.get("max_restarting_per_group") or options.get("max_downloading_per_group")
+    sizes = group_sizes(client.groups()) if budgets else None
+    batches, accounted, rooms = plan_by_method(hosts, methods, clusters, target, sepm_version, options, sizes)
     for name, (state, reason) in accounted.items():
         results[name].state, results[name].reason = state, reason
     plan = ([PlannedBatch(RESUME, "liveupdate", resume)] if resume else []) + \
-        [PlannedBatch(str(number), method, names) for number, (method, names) in enumerate(batches, 1)]
+        [PlannedBatch(str(number), method, names, held) for number, (method, names, held) in enumerate(batches, 1)]
     for batch in plan:
         for name in batch.hosts:
             results[name].batch = batch.label
     run = Run(options, sepm_version, iso(Clock(client, options["clock"]).now(refresh=True)), computers, clusters, plan, results,
-              cluster_room)
+              rooms["cluster"])
+    run.group_room, run.download_room = rooms["group"], rooms["download"]
+    # A soak counts only the computers that took the target after the SEPM announced it (soak.py).
+    run.patch_arrived_ms = arrival_ms(packages, target) if options.get("soak") else None
     run.forecast_history = history or {}
     return run

@@ -37,7 +37,9 @@ def batch_lines(run):
     lines = []
     numbered = [batch for batch in run.plan if batch.label != RESUME]
     for batch in numbered[:BATCHES_SHOWN]:
-        lines.append("batch %s (%s): %d computer(s): %s" % (batch.label, batch.method, len(batch.hosts), _names(batch.hosts)))
+        held = "; a group budget keeps %d for later (%s)" % (len(batch.held_back), _names(sorted(batch.held_back))) \
+            if batch.held_back else ""
+        lines.append("batch %s (%s): %d computer(s): %s%s" % (batch.label, batch.method, len(batch.hosts), _names(batch.hosts), held))
     rest = numbered[BATCHES_SHOWN:]
     if rest:
         lines.append("batches %s to %s: %d more batches, %d computers (every name in the report)" % (
@@ -69,9 +71,36 @@ def plan_lines(run, now, target_count):
         "Left out: %d compliant, %d skipped" % (totals["compliant"], totals["skipped"]),
         "Each batch moves into '<own group>\\%s', takes %s and restarts (%s) only inside the window." % (
             options["staging_group"], options["target_version"], options["restart"]),
-    ] + batch_lines(run) + [
+    ] + gate_lines(options) + batch_lines(run) + [
         "Forecast: %s; %s" % (run.forecast["line"], run.forecast["basis"]),
     ]
+
+
+def gate_lines(options):
+    """What a batch must pass before the next goes on: the health checks, the soak, the group budgets, delivering ahead."""
+    settle = options["health_settle"]
+    lines = ["Health checks after the patch: %s" % ("%s (settle: %s)" % (", ".join(options["health_checks"]), (
+        "%d heartbeat(s)" % settle["heartbeats"]) if "heartbeats" in settle else duration(settle["seconds"]))
+        if options["health_checks"] else "none")]
+    if options.get("soak"):
+        lines.append("Soak: after batch %d the rest wait until its computers have run the patch %s and stay healthy" % (
+            options["soak"]["after"], duration(options["soak"]["for_s"])))
+    budgets = [("restarting", options.get("max_restarting_per_group")), ("downloading", options.get("max_downloading_per_group"))]
+    budgets = ["at most %s of a SEPM group %s at once" % (budget, what) for what, budget in budgets if budget]
+    if budgets:
+        lines.append("Group budgets: %s" % "; ".join(budgets))
+    lines.append("Delivering ahead: %s" % ("the next batch takes the patch while one restarts, only while the run is clean"
+                                           if options["deliver_ahead"] else "off: each batch takes the patch in its own turn"))
+    return lines
+
+
+def gates_of(run):
+    """The gates of a run, for its report: what was asked, and what the soak decided last."""
+    options = run.options
+    return {"health_checks": list(options["health_checks"]), "health_settle": options["health_settle"],
+            "soak": dict(options["soak"], decision=run.soak) if options.get("soak") else None,
+            "max_restarting_per_group": options.get("max_restarting_per_group"),
+            "max_downloading_per_group": options.get("max_downloading_per_group"), "deliver_ahead": options["deliver_ahead"]}
 
 
 def _sizes(sizes):
@@ -134,7 +163,7 @@ def report_of(run):
             "target_version": options["target_version"], "serial": options["serial"], "windows": options["windows"],
             "restart": options["restart"], "clock": options["clock"], "failure_budget": options["failure_budget"],
             "max_fail_percentage": options["max_fail_percentage"], "stopped": run.stop.reason if run.stop else None,
-            "failed": run.run_failed, "error": run.error or None,
+            "failed": run.run_failed, "error": run.error or None, "gates": gates_of(run),
         },
         "totals": run.totals(),
         "timeline": timeline(run),

@@ -42,6 +42,7 @@ class Staging:
         self.name = run.options["staging_group"]
         self._groups = {}
         self._policy_view = None
+        self.read_at = None
 
     def is_staged(self, computer, group=None):
         group = group if group is not None else computer.get("group")
@@ -154,14 +155,21 @@ class Staging:
         return refused
 
     def read(self, names):
-        """Current records of ``names``: one read per staging group in use; the run's computers are updated."""
+        """Current records of ``names``: one read per staging group in use; the run's computers are updated.
+
+        ``read_at`` is then when the reading was taken, on the run's clock: the waits and the health checks judge it
+        by that time, not by a later reply's.
+        """
         wanted = set(names)
-        found = {}
+        found, read_at = {}, []
         for staging in self._groups.values():
             for record in self.client.computers(group_id=staging["id"]):
                 computer = normalize_computer(record)
                 if computer["name"] in wanted:
                     found[computer["name"]] = computer
+            read_at.append(self.owner.now())
+        # The reading is as old as its oldest group's: a slow reply to a later group must not age the earlier ones.
+        self.read_at = min(read_at) if read_at else self.owner.now()
         for name, computer in found.items():
             self.run.update_computer(name, computer)
         return found

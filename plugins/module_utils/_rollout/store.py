@@ -13,7 +13,7 @@ per computer), about 400 bytes a computer, and read and written by the C JSON co
 secret (no token, no password), and nothing a later run needs is kept there: the SEPM holds what
 a resume needs, so an AWX job's pod stays stateless between jobs.
 
-The drain journal (``rollout-drains.json`` in the report folder, which an AWX job keeps on a
+The drain journal (``drain-journal.json`` in the report folder, which an AWX job keeps on a
 persistent volume) is the exception on purpose: a package run writes a member into it before the
 member's drain hook runs and takes it out after its restore hook ran, so the next run knows what
 an interrupted one left drained.
@@ -30,7 +30,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.model i
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 
 RUNS_FOLDER = ".runs"
-JOURNAL_NAME = "rollout-drains.json"
+JOURNAL_NAME = "drain-journal.json"
 FORMAT = 2
 # The parts of a run with one entry per computer: written as columns.
 COLUMNS = ("computers", "results")

@@ -57,8 +57,9 @@ def test_settling_a_stop_keeps_what_is_already_settled():
     settled = run.settle_stopped(["a", "b"], rules.Stop(rules.WINDOW_CLOSED, "deferred"), "3")
     assert settled == ["b"]
     assert run.results["a"].state == "patched"
-    assert run.results["b"].to_dict() == {"state": "deferred", "reason": rules.WINDOW_CLOSED, "batch": "3", "method": "liveupdate",
-                                          "version_before": "14.3.1.9000", "version_after": "14.3.1.9000", "steps": {}}
+    expected = {"state": "deferred", "reason": rules.WINDOW_CLOSED, "batch": "3", "method": "liveupdate",
+                "version_before": "14.3.1.9000", "version_after": "14.3.1.9000", "steps": {}}
+    assert {key: value for key, value in run.results["b"].to_dict().items() if key in expected} == expected
 
 
 def test_a_run_comes_back_from_its_file_as_it_was():

@@ -200,7 +200,7 @@ def test_hosts_take_their_own_method_and_clusters_one():
     computers = [dict(name=name, agent_version=OLD, os_name="Windows Server 2022", online=True, cluster=None) for name in "ABCD"]
     planned, _accounted, _room = planning.plan_by_method(
         computers, {"A": "liveupdate", "B": "liveupdate", "C": "package", "D": "package"}, {}, PATCH, "14.3.25029.9000", options)
-    batches, methods = [names for _method, names in planned], [method for method, _names in planned]
+    batches, methods = [batch[1] for batch in planned], [batch[0] for batch in planned]
     assert batches == [["A", "B"], ["C"], ["D"]] and methods == ["liveupdate", "package", "package"]
     with pytest.raises(ValueError, match="mixes the liveupdate and package methods"):
         planning.plan_by_method(computers, {"A": "liveupdate", "B": "package"}, {"A": "X", "B": "X"}, PATCH,
