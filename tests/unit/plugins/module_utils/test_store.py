@@ -41,6 +41,8 @@ def test_a_run_comes_back_from_its_file_as_it_was(tmp_path):
     run.settle("ws-1", "patched", batch="1")
     run.mark(["ws-1", "ws-2"], "staged", "2026-11-28T23:01:00+00:00")
     run.computers["ws-2"]["group"] = "My Company\\Workstations\\Patch Staging"
+    # The health checks a host failed are a list in its result: rows of lists pack like any other value.
+    run.results["ws-1"].health = ["real_time_protection", "firewall"]
     run.log_batch(BatchEntry(batch="1", method="liveupdate", hosts=["ws-1", "ws-2", "ws-3"], started="2026-11-28T23:01:00+00:00"))
     path = store.create(run, str(tmp_path))
     again = store.load(path)
@@ -50,6 +52,8 @@ def test_a_run_comes_back_from_its_file_as_it_was(tmp_path):
     written = json.loads((tmp_path / ".runs" / os.path.basename(path)).read_text())["run"]
     assert written["computers"]["fields"] == list(computer("x"))
     assert written["computers"]["rows"]["ws-3"] == list(computer("ws-3").values())
+    assert again.results["ws-1"].health == ["real_time_protection", "firewall"] and again.results["ws-2"].health == []
+    assert isinstance(written["results"]["rows"]["ws-1"], list)
 
 
 @settings(max_examples=150, deadline=None)
@@ -71,6 +75,7 @@ def test_a_file_of_another_format_or_none_fails_in_one_line(tmp_path):
 def test_a_newer_record_keeps_the_run_lean():
     run = a_run(["ws-1"])
     kept = dict(run.computers["ws-1"])
-    record = dict(kept, agent_version="14.3.1.9100", home="elsewhere", ap_on_off=1, ip_addresses=["10.0.0.1"], name="WS-1")
+    record = dict(kept, agent_version="14.3.1.9100", home="elsewhere", deployment_message="done", ip_addresses=["10.0.0.1"],
+                  name="WS-1")
     run.update_computer("ws-1", record)
     assert run.computers["ws-1"] == dict(kept, agent_version="14.3.1.9100")
