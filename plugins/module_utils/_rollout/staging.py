@@ -164,8 +164,9 @@ class Staging:
         found, read_at = {}, []
         for staging in self._groups.values():
             for record in self.client.computers(group_id=staging["id"]):
-                computer = normalize_computer(record)
-                if computer["name"] in wanted:
+                # Another batch's computers share the staging group: only the wanted ones are worth normalizing.
+                if record.get("computerName") in wanted:
+                    computer = normalize_computer(record)
                     found[computer["name"]] = computer
             read_at.append(self.owner.now())
         # The reading is as old as its oldest group's: a slow reply to a later group must not age the earlier ones.

@@ -9,7 +9,7 @@ run grows with the fleet: so it stays in one file under the report folder (``<re
 written atomically and readable by its owner only, and the tasks pass a small handle that names it.
 Every task reads and writes the whole file, so its size is what a task pays per computer: the
 computers and their results are written as columns (each field's name once, then a list of values
-per computer), about 400 bytes a computer, and read and written by the C JSON coder. The report task removes it. Nothing in it is
+per computer), about 600 bytes a computer at 20,000, read and written by the C JSON coder. The report task removes it. Nothing in it is
 secret (no token, no password), and nothing a later run needs is kept there: the SEPM holds what
 a resume needs, so an AWX job's pod stays stateless between jobs.
 
