@@ -232,7 +232,7 @@ class Run:
         file keeps its size from task to task.
         """
         computer = self.computers[name]
-        computer.update((key, record[key]) for key in computer if key in record and key not in PLANNED_KEYS)
+        computer.update({key: record[key] for key in computer.keys() & record.keys() if key not in PLANNED_KEYS})
 
     # -- the stop and the log ----------------------------------------------------------------
 
