@@ -7,7 +7,20 @@
 A run is planned once (``plan``), kept in a file on the controller, and named by a small handle
 that every later task passes (``run_batch``, ``package_step``, ``report``): so a task's cost
 does not grow with the fleet, and the run never travels through task arguments or facts. The
-engine itself is private (``_rollout/``); this module is what the rest of the collection calls.
+engine itself is private (``_rollout/``, whose ``__init__.py`` stays empty as ansible-test wants);
+this module is what the rest of the collection calls. The engine's parts:
+
+``_rollout.model``       the run: its hosts' results, its batches' log entries, its stop (typed, ``to_dict`` / ``from_dict``)
+``_rollout.options``     the run's options, checked and normalised once when the run is planned
+``_rollout.planning``    reading the SEPM and planning a run
+``_rollout.store``       the run's file on the controller (tasks pass a handle, not the run) and the drain journal
+``_rollout.staging``     staging groups: created, their policies kept equal to their parent's, restarts off, moves home
+``_rollout.driver``      what both delivery methods share: gate, holds, budget, health watch, progress lines, preview, poll loop
+``_rollout.liveupdate``  the liveupdate method: its batches, pipelined, and what happens on an error
+``_rollout.track``       one liveupdate batch's steps (stage, policy, deliver, restart, verify, health, return)
+``_rollout.package``     the package method's decisions around each host's install, and the drained members
+``_rollout.forecasting`` the forecast of what is left of a run
+``_rollout.report``      the plan's lines, the report's timeline and its JSON
 """
 
 from __future__ import annotations
