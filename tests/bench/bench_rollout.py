@@ -215,8 +215,8 @@ def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir
             min(task["result_bytes"] for task in batch_tasks), max(task["result_bytes"] for task in batch_tasks)))
     earlier_s, earlier_mb = outcome["earlier_reports"]
     print("  the run's file on the controller: largest %.1f MB; the JSON report %.1f MB; planning beside 20 earlier reports "
-          "like it reads them in %.2fs CPU (%.0f MB more memory)" % (outcome["run_file_bytes"] / 1e6, outcome["report_bytes"] / 1e6,
-                                                                   earlier_s, earlier_mb))
+          "like it reads them in %.2fs CPU (%.0f MB more memory)" % (
+              outcome["run_file_bytes"] / 1e6, outcome["report_bytes"] / 1e6, earlier_s, earlier_mb))
     costly = sorted(tasks, key=lambda task: -(task["worker_cpu_s"] + task["main_cpu_s"]))[:5]
     print("  costliest tasks (CPU s, wall s, peak MB): " + "; ".join(
         "%s %.1f/%.1f/%.0f" % (task["task"], task["worker_cpu_s"] + task["main_cpu_s"], task["wall_s"], task["worker_peak_mb"])

@@ -108,6 +108,11 @@ CLOCK_FIELDS = ("lastUpdateTime", "agentTimeStamp")
 CLOCK_PREFIXES = {key: ", %s: " % json.dumps(key) for key in CLOCK_FIELDS}
 
 
+def _json_value(value):
+    # An int (the clock fields' usual type) needs no encoder; a bool is an int that JSON writes otherwise.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else json.dumps(value)
+
+
 class Record(dict):
     """A computer's reply record that counts its changes, so its JSON is encoded again only after one.
 
@@ -151,8 +156,7 @@ class Record(dict):
         if self.encoded is None or self.encoded[0] != self.changes:
             kept = json.dumps({key: value for key, value in self.items() if key not in CLOCK_FIELDS})
             self.encoded = (self.changes, kept[:-1])
-        clock = "".join(CLOCK_PREFIXES[key] + (str(self[key]) if type(self[key]) is int else json.dumps(self[key]))
-                        for key in CLOCK_FIELDS if key in self)
+        clock = "".join(CLOCK_PREFIXES[key] + _json_value(self[key]) for key in CLOCK_FIELDS if key in self)
         text = self.encoded[1] + clock + "}"
         return "{" + text[2:] if text.startswith("{,") else text
 
