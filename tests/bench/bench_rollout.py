@@ -121,18 +121,25 @@ def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir
             run = runner.run("endpoint_ops.sepm.rollout", env=env, extra_vars=variables, timeout=7200)
         wall = time.monotonic() - started
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if run.returncode != 0:
-            print(run.output[-3000:])
-            raise SystemExit(2)
-        report_path = next((Path(workdir) / "reports").glob("*.json"))
-        report = json.loads(report_path.read_text())
+        reports = sorted((Path(workdir) / "reports").glob("*.json"))
         if keep_dir or profile_dir:
             # Beside the profiles, what they explain: the report, the per-task meter and the play's output.
             kept = Path(keep_dir or profile_dir)
             kept.mkdir(parents=True, exist_ok=True)
-            shutil.copy(report_path, kept / ("report-%d.json" % fleet))
-            shutil.copy(meter_path, kept / ("meter-%d.json" % fleet))
+            for path in reports:
+                shutil.copy(path, kept / ("report-%d.json" % fleet))
+            if meter_path.exists():
+                shutil.copy(meter_path, kept / ("meter-%d.json" % fleet))
             (kept / ("output-%d.txt" % fleet)).write_text(run.output)
+        if run.returncode != 0:
+            print(run.output[-3000:])
+            if reports:
+                hosts = json.loads(reports[0].read_text()).get("hosts") or {}
+                failed = [(name, host.get("reason")) for name, host in hosts.items() if host.get("state") == "failed"]
+                print("failed computers: " + "; ".join("%s: %s" % item for item in failed[:20]))
+            raise SystemExit(2)
+        report_path = reports[0]
+        report = json.loads(report_path.read_text())
         return {
             "run_file_bytes": watch.largest, "report_bytes": report_path.stat().st_size,
             "earlier_reports": read_earlier_reports(report_path),
