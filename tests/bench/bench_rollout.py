@@ -16,7 +16,7 @@ Figures only: nothing here fails on time. The machine's load average is printed 
 
 Run: python tests/bench/bench_rollout.py                  (every row of the README's table, then the throttle comparison)
      python tests/bench/bench_rollout.py --fleet 20000 --batch 2000        (one row; --serial '[1, "10%", "25%"]')
-     [--time-scale 60] [--poll-interval 1] [--throttle-fleet 100] [--keep-dir DIR] [--profile-dir DIR]
+     [--time-scale 60] [--poll-interval 1] [--throttle-fleet 100] [--health-checks '[]'] [--keep-dir DIR] [--profile-dir DIR]
 ``--profile-dir`` keeps a cProfile of every task's worker process there (``profile_hook/sitecustomize.py``) and
 one of the emulator (``profiled_emulator.py``): profiled runs are slower, so their figures are not the table's.
 """
@@ -82,7 +82,8 @@ class RunFileWatch:
         self._thread.join()
 
 
-def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir=None, keep_dir=None):
+def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir=None, keep_dir=None,  # pylint: disable=too-many-arguments
+            health_checks=None):
     """One rollout against a fresh emulator; returns what the row prints from."""
     wrapped = {}
     if profile_dir:
@@ -101,6 +102,8 @@ def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir
             "rollout_policy_timeout": 1800, "rollout_delivery_timeout": 3600, "rollout_restart_timeout": 3600,
             "rollout_report_dir": str(Path(workdir) / "reports"),
         }
+        if health_checks is not None:
+            variables["rollout_health_checks"] = health_checks
         meter_path = Path(workdir) / "meter.json"
         env = {
             "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
@@ -171,9 +174,10 @@ def span_seconds(batches):
     return (ended - began).total_seconds()
 
 
-def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir=None):
+def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir=None, health_checks=None):  # pylint: disable=too-many-arguments
     """Run one row and print its figures; returns the row's summary for the closing table."""
-    outcome = rollout(fleet, serial, time_scale, poll_interval, profile_dir=profile_dir, keep_dir=keep_dir)
+    outcome = rollout(fleet, serial, time_scale, poll_interval, profile_dir=profile_dir, keep_dir=keep_dir,
+                      health_checks=health_checks)
     report, settings, requests_made, meter = outcome["report"], outcome["settings"], outcome["requests"], outcome["meter"]
     per_batch_sim = settings["download_s"] + settings["install_s"] + settings["restart_s"]
     batches = [b for b in report["batches"] if not b["gated"] and b["started"] and b["finished"]]
@@ -266,6 +270,8 @@ def main():
     parser.add_argument("--poll-interval", type=float, default=1.0)
     parser.add_argument("--throttle-fleet", type=int, help="fleet of the throttled comparison; 0 skips it "
                         "(default 100 for the whole table, 0 for one row)")
+    parser.add_argument("--health-checks", type=json.loads, help="rollout_health_checks as JSON ('[]' runs none; "
+                        "default: the role's, every check settling two heartbeats)")
     parser.add_argument("--keep-dir", help="keep each row's JSON report, per-task meter and play output in this folder")
     parser.add_argument("--profile-dir", help="keep a cProfile of each rollout task's worker process in this folder")
     options = parser.parse_args()
@@ -280,7 +286,8 @@ def main():
         rows = [(fleet, serial, options.time_scale or scale) for fleet, serial, scale in ROWS]
     summaries = []
     for fleet, serial, scale in rows:
-        summaries.append(measure(fleet, serial, scale, options.poll_interval, options.profile_dir, options.keep_dir))
+        summaries.append(measure(fleet, serial, scale, options.poll_interval, options.profile_dir, options.keep_dir,
+                                 options.health_checks))
     print()
     print("| fleet / batch | span / ideal | controller CPU per batch (max) | peak controller memory | requests per endpoint per step "
           "| largest request head | batch task arguments / result | load |")
