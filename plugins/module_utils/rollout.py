@@ -35,7 +35,8 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.options
     VARIABLE_NAMES, check_options)
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.package import PackageBatch, drained_members
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.planning import plan_run
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.report import plan_lines, report_base, report_of, write_report
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.report import (
+    plan_lines, report_base, report_of, write_page, write_report)
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.staging import home_of, staging_path  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rules import Stop, totals as rules_totals
@@ -205,11 +206,12 @@ def package_step(client, handle, step, say=None, check_mode=False, **params):
     return result
 
 
-def report(handle, error="", keep_run=False, write=True):
+def report(handle, error="", keep_run=False, write=True, page=None):
     """Write the run's JSON report (with ``error`` when the run failed on one); returns its paths and the outcome.
 
-    The run's file is removed afterwards unless ``keep_run``: a later run starts from the SEPM. Check mode
-    (``write`` false) writes no report.
+    ``page(report)``, when given, makes the HTML page from the report (a dict), written beside the JSON. The run's
+    file is removed afterwards unless ``keep_run``: a later run starts from the SEPM. Check mode (``write`` false)
+    writes no report.
     """
     path = _file_of(handle)
     run = store.load(path)
@@ -219,6 +221,8 @@ def report(handle, error="", keep_run=False, write=True):
     base = report_base(handle.get("report_dir") or "", run)
     if write:
         write_report(document, base + ".json")
+        if page is not None:
+            write_page(page(document), base + ".html")
     if keep_run:
         store.save(path, run)
     else:

@@ -8,7 +8,7 @@ import base64
 import random
 from dataclasses import dataclass, field
 
-from .model import Computer, Group, Location, Policy, serial_number, sql_timestamp
+from .model import Computer, Group, Location, Policy, Record, serial_number, sql_timestamp
 
 DAY_MS = 86_400_000
 SEPM_VERSION = "14.3.25029.9000"
@@ -261,7 +261,7 @@ def _record(role, index, ids, rng, group, start_ms, profile="mixed"):  # pylint:
         "uniqueId": ids.new(), "uuid": _uuid(rng),
     })
     record.update(_os_fields(role.os_code))
-    return dict(sorted(record.items()))
+    return Record(sorted(record.items()))
 
 
 def _os_fields(os_code):

@@ -22,7 +22,8 @@ START_TIMEOUT_S = 60
 class EmulatorProcess:
     """A `python -m tests.emulator` child process on a free port with its own CA."""
 
-    def __init__(self, fleet=200, seed=1, time_scale=1.0, password=None, extra_args=(), profile="mixed"):  # pylint: disable=too-many-arguments
+    def __init__(self, fleet=200, seed=1, time_scale=1.0, password=None, extra_args=(), profile="mixed",  # pylint: disable=too-many-arguments
+                 module="tests.emulator"):
         self.fleet = fleet
         self.profile = profile
         self.seed = seed
@@ -30,6 +31,8 @@ class EmulatorProcess:
         self.password = password or secrets.token_urlsafe(12)
         self.username = "admin"
         self.extra_args = tuple(extra_args)
+        # What runs the emulator: a benchmark may wrap it (tests/bench/profiled_emulator.py) with the same arguments.
+        self.module = module
         self.host = "127.0.0.1"
         self.port = None
         self.process = None
@@ -50,7 +53,7 @@ class EmulatorProcess:
         self._tmp = tempfile.mkdtemp(prefix="sepm-emulator-")
         self._stderr = open(os.path.join(self._tmp, "stderr.log"), "w+b")  # pylint: disable=consider-using-with
         command = [
-            sys.executable, "-m", "tests.emulator", "--port", "0", "--host", self.host, "--fleet", str(self.fleet),
+            sys.executable, "-m", self.module, "--port", "0", "--host", self.host, "--fleet", str(self.fleet),
             "--seed", str(self.seed), "--time-scale", str(self.time_scale), "--profile", self.profile,
             "--tls-dir", os.path.join(self._tmp, "tls"),
             *self.extra_args,

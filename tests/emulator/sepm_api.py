@@ -4,12 +4,13 @@ Each route's template is written exactly as in the vendor reference (without the
 `/api/v1/` prefix) so a test can check that every route exists there.
 """
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .model import ALL_POLICY_TYPES, GROUP_POLICY_TYPES, LOCATION_POLICY_TYPES
+from .model import ALL_POLICY_TYPES, GROUP_POLICY_TYPES, LOCATION_POLICY_TYPES, Record
 from .state import ApiError, not_found
 from .validation import merge_settings, validate_group_payload, validate_location_settings
 
@@ -53,6 +54,10 @@ class Request:
             for value in self.query.get(name, ()):
                 items += [part.strip() for part in value.split(",") if part.strip()]
         return items
+
+
+class JsonText(str):
+    """A reply body already encoded as JSON (the server sends it as it is)."""
 
 
 @dataclass
@@ -284,9 +289,7 @@ def _select_computers(emu, req, group_id=None):
     if unique or hardware_key:
         found = emu.by_uid.get(unique.upper()) if unique else emu.by_hardware_key.get(hardware_key.upper())
         return [found] if found else []
-    selected = emu.computers
-    if group_id is not None:
-        selected = [c for c in selected if c.group_id == group_id]
+    selected = emu.computers if group_id is None else emu.members(group_id)
     name = req.arg("computerName")
     if name:
         matcher = _wildcard(name)
@@ -318,8 +321,11 @@ def _computer_page(emu, req, group_id=None):
     now = emu.clock.now_ms()
     for computer in reply["content"]:
         emu.sim.refresh_record(computer, now)
-    reply["content"] = [computer.record for computer in reply["content"]]
-    return Reply(body=reply)
+    # Each record's JSON is kept between reads (model.Record): a page is its records' texts joined.
+    records = [computer.record.json() if isinstance(computer.record, Record) else json.dumps(computer.record)
+               for computer in reply["content"]]
+    rest = json.dumps({key: value for key, value in reply.items() if key != "content"})
+    return Reply(body=JsonText('{"content": [%s], %s' % (", ".join(records), rest[1:])))
 
 
 def list_computers(emu, req):
@@ -348,7 +354,7 @@ def _move_one(emu, item):
         return {"responseCode": "410", "responseMessage": "Cannot find the specified group."}
     source = emu.groups.get(computer.group_id)
     if target.id != computer.group_id:
-        computer.record["group"] = dict(computer.record["group"], id=target.id, name=emu.path_of(target))
+        emu.move_computer(computer, target)
         emu.sim.wake(computer)
         emu.sim.plan_scheduled_restart(computer)
         emu.log("move", computer=computer.name, computer_id=computer.uid, from_group=emu.path_of(source) if source else None,
@@ -425,7 +431,8 @@ def _send_command(emu, req, ctype, options):
     if computers:
         reply["commandID_computer"] = emu.sim.create_command(ctype, computers, options).id
     if groups:
-        members = [c for c in emu.computers if c.group_id in {g.id for g in groups}]
+        wanted = {g.id for g in groups}
+        members = [c for c in emu.computers if c.group_id in wanted] if len(wanted) > 1 else emu.members(groups[0].id)
         reply["commandID_group"] = emu.sim.create_command(ctype, members, options).id
     return Reply(body=reply)
 

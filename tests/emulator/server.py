@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from . import control, tomcat
-from .sepm_api import Reply, Request, find_route
+from .sepm_api import JsonText, Reply, Request, find_route
 from .state import ApiError
 
 SEPM_PREFIX = "/sepm/api/v1/"
@@ -137,7 +137,12 @@ class SepmRequestHandler(BaseHTTPRequestHandler):
         return json.loads(raw)
 
     def _send(self, status, payload, headers=None):
-        data = b"" if payload is None else json.dumps(payload).encode("utf-8")
+        if payload is None:
+            data = b""
+        elif isinstance(payload, JsonText):
+            data = payload.encode("utf-8")
+        else:
+            data = json.dumps(payload).encode("utf-8")
         self.send_response(status)
         if payload is not None:
             self.send_header("Content-Type", "application/json;charset=UTF-8")

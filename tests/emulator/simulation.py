@@ -85,9 +85,11 @@ class ClientSimulation:
         computer.record["agentTimeStamp"] = last
 
     def profiles_changed(self, group_ids):
-        for computer in self.emu.computers:
-            if computer.group_id in group_ids and computer.record["profileSerialNo"] != self.emu.groups[computer.group_id].serial:
-                self.wake(computer)
+        for group_id in group_ids:
+            serial = self.emu.groups[group_id].serial
+            for computer in self.emu.members(group_id):
+                if computer.record["profileSerialNo"] != serial:
+                    self.wake(computer)
 
     def _on_heartbeat(self, when, computer, _payload):
         if computer.hb_scheduled_ms != when:
@@ -286,9 +288,8 @@ class ClientSimulation:
             self.schedule(due, "scheduled_restart", computer, computer.restart_plan)
 
     def schedule_changed(self, group_id):
-        for computer in self.emu.computers:
-            if computer.group_id == group_id:
-                self.plan_scheduled_restart(computer)
+        for computer in self.emu.members(group_id):
+            self.plan_scheduled_restart(computer)
 
     def _on_scheduled_restart(self, when, computer, plan):
         if plan != computer.restart_plan or computer.restarting or not computer.online:

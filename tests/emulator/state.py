@@ -117,6 +117,8 @@ class Emulator:
         self.groups, self.policies, self.commands = {}, {}, {}
         self.computers, self.critical_events, self.patch_versions = [], [], []
         self.by_uid, self.by_hardware_key, self.by_name = {}, {}, {}
+        # Each group's computers, kept by move_computer: a request about one group costs its members, not the fleet.
+        self._members, self._member_lists, self._position = {}, {}, {}
         self.fleet_size = fleet_size
         self.seed = seed
         self.reset(fleet_size, seed)
@@ -136,6 +138,10 @@ class Emulator:
             self.by_uid = {c.uid: c for c in self.computers}
             self.by_hardware_key = {c.record["hardwareKey"]: c for c in self.computers}
             self.by_name = {c.name.lower(): c for c in self.computers}
+            self._position = {c.uid: position for position, c in enumerate(self.computers)}
+            self._members, self._member_lists = {}, {}
+            for computer in self.computers:
+                self._members.setdefault(computer.group_id, {})[computer.uid] = computer
             self.critical_events = world.critical_events
             self.patch_versions = world.patch_versions
             self.commands = {}
@@ -189,6 +195,27 @@ class Emulator:
         remaining = max(0, int(token.expires - time.monotonic()))
         return dict(self.user_token(token.username, token_value), fullname=None, tokenExpiration=remaining)
 
+    # ----- computers in groups -----------------------------------------------------------
+    def members(self, group_id):
+        """A group's own computers, in the fleet's order (by name), as a list kept until one moves."""
+        listed = self._member_lists.get(group_id)
+        if listed is None:
+            listed = sorted(self._members.get(group_id, {}).values(), key=lambda c: self._position[c.uid])
+            self._member_lists[group_id] = listed
+        return listed
+
+    def member_count(self, group_id):
+        return len(self._members.get(group_id, ()))
+
+    def move_computer(self, computer, target):
+        """Put a computer into another group: its record and the groups' member lists."""
+        source_id = computer.group_id
+        computer.record["group"] = dict(computer.record["group"], id=target.id, name=self.path_of(target))
+        self._members.get(source_id, {}).pop(computer.uid, None)
+        self._members.setdefault(target.id, {})[computer.uid] = computer
+        self._member_lists.pop(source_id, None)
+        self._member_lists.pop(target.id, None)
+
     # ----- groups --------------------------------------------------------------------
     def group(self, group_id):
         group = self.groups.get((group_id or "").upper())
@@ -204,7 +231,7 @@ class Emulator:
         return "\\".join(reversed(names))
 
     def group_record(self, group, with_children=False):
-        members = sum(1 for c in self.computers if c.group_id == group.id)
+        members = self.member_count(group.id)
         record = {
             "created": group.created_ms, "createdBy": group.created_by, "customIpsNumber": "", "description": group.description,
             "domain": {"id": self.domain_id, "name": None}, "fullPathName": self.path_of(group), "id": group.id,
@@ -256,7 +283,7 @@ class Emulator:
     def delete_group(self, group):
         if group.parent_id is None:
             raise ApiError(400, "The root group cannot be deleted.")
-        if group.children or any(c.group_id == group.id for c in self.computers):
+        if group.children or self.member_count(group.id):
             raise ApiError(400, "The group is not empty: move its computers and delete its subgroups first.")
         path = self.path_of(group)
         self.groups[group.parent_id].children.remove(group.id)

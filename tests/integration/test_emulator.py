@@ -145,6 +145,11 @@ def test_move(clean_emulator, api):
     reply = api.call("PATCH", "computers", json=[{"group": {"id": target}, "hardwareKey": computer["hardwareKey"]}])
     assert reply.status_code == 200 and reply.json() == [{"responseCode": "200", "responseMessage": "OK"}]
     assert api.computer("WS-HR-0001")["group"]["name"] == "My Company\\Default Group"
+    # A group's page follows the move (the emulator keeps each group's members and each record's JSON between reads).
+    hr = api.group_id("My Company\\Workstations\\HR")
+    names = {group: [c["computerName"] for c in api.ok("GET", f"groups/{group}/computers", params={"pageSize": 1000})["content"]]
+             for group in (hr, target)}
+    assert "WS-HR-0001" in names[target] and "WS-HR-0001" not in names[hr]
     move = events_of(clean_emulator, "move")[0]
     assert move["from_group"] == "My Company\\Workstations\\HR" and move["to_group"] == "My Company\\Default Group"
     reply = api.call("PATCH", "computers", json=[{"group": {"id": target}, "hardwareKey": "0" * 32}])

@@ -226,9 +226,13 @@ class Run:
         return rules.held_by_failed_partner(names, self.states(), self.clusters)
 
     def update_computer(self, name, record):
-        """A newer SEPM record of a planned computer; what the plan decided (home, cluster, method) stays."""
+        """A newer SEPM record of a planned computer: the fields the run keeps of it (``planning.lean``), no more.
+
+        What the plan decided (home, cluster, method) stays; the record's other fields stay out, so the run's
+        file keeps its size from task to task.
+        """
         computer = self.computers[name]
-        computer.update((key, value) for key, value in record.items() if key not in PLANNED_KEYS)
+        computer.update({key: record[key] for key in computer.keys() & record.keys() if key not in PLANNED_KEYS})
 
     # -- the stop and the log ----------------------------------------------------------------
 

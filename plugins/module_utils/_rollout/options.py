@@ -103,6 +103,8 @@ REPORT_OPTIONS = dict(
     run=dict(RUN_HANDLE, aliases=["rollout"]),
     error=dict(type="str", default=""),
     keep_run=dict(type="bool", default=False),
+    html=dict(type="bool", default=True),
+    html_template=dict(type="path", default=""),
 )
 # A role variable whose name is not its option's: the forecast's start is rollout_forecast_start.
 VARIABLE_NAMES = {"start": "forecast_start"}

@@ -11,13 +11,13 @@ report the tests write to it.
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import secrets
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils import rules
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.driver import duration
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.model import RESUME, from_iso, iso
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.report_file import report_text
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import is_open, next_open, occurrences, time_left
 
 # How many names of each batch the plan shows, and how many batches it lists one by one: the report has them all.
@@ -180,13 +180,23 @@ def report_base(report_dir, run):
     return os.path.join(os.path.abspath(report_dir or "."), "rollout-%sZ" % stamp)
 
 
-def write_report(report, path):
-    """Write the JSON report atomically, readable by anyone who may read the folder (it holds no secret)."""
+def _write_public(text, path):
+    """Write a report file atomically, readable by anyone who may read the folder (a report holds no secret)."""
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
     temporary = "%s.%s.tmp" % (path, secrets.token_hex(4))
     with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(report, handle, indent=1)
-        handle.write("\n")
+        handle.write(text)
     os.chmod(temporary, 0o644)
     os.replace(temporary, path)
+
+
+def write_report(report, path):
+    """Write the JSON report; its layout (``report_file.report_text``: an entry a line, the hosts last) lets the
+    forecast read earlier reports without their hosts."""
+    _write_public(report_text(report), path)
+
+
+def write_page(html, path):
+    """Write the HTML page of a report (made by the caller from the report: ``rollout_report`` renders the role's template)."""
+    _write_public(html, path)

@@ -157,17 +157,20 @@ class Staging:
     def read(self, names):
         """Current records of ``names``: one read per staging group in use; the run's computers are updated.
 
-        ``read_at`` is then when the reading was taken, on the run's clock: the waits and the health checks judge it
+        ``read_at`` is then when the reading began, on the run's clock: the waits and the health checks judge it
         by that time, not by a later reply's.
         """
         wanted = set(names)
         found, read_at = {}, []
         for staging in self._groups.values():
-            for record in self.client.computers(group_id=staging["id"]):
-                computer = normalize_computer(record)
-                if computer["name"] in wanted:
-                    found[computer["name"]] = computer
+            # When the group's read began: its pages come over seconds (minutes on the SEPM's clock at 50,000), and
+            # every record in them is at least this new, so a wait or a health check judged by it never runs ahead.
             read_at.append(self.owner.now())
+            for record in self.client.computers(group_id=staging["id"]):
+                # Another batch's computers share the staging group: only the wanted ones are worth normalizing.
+                if record.get("computerName") in wanted:
+                    computer = normalize_computer(record)
+                    found[computer["name"]] = computer
         # The reading is as old as its oldest group's: a slow reply to a later group must not age the earlier ones.
         self.read_at = min(read_at) if read_at else self.owner.now()
         for name, computer in found.items():
