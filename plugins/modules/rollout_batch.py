@@ -46,13 +46,8 @@ author:
 extends_documentation_fragment:
   - endpoint_ops.sepm.connection
   - endpoint_ops.sepm.attributes
+  - endpoint_ops.sepm.rollout_run
 options:
-  run:
-    description:
-      - The run's handle, RV(endpoint_ops.sepm.rollout_plan#module:run) of the plan. The run itself stays in its file.
-    type: dict
-    required: true
-    aliases: [rollout]
   batch:
     description:
       - The batch to run - its number from 1, or C(resume) for computers an interrupted run left staged.

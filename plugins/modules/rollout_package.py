@@ -40,13 +40,8 @@ author:
 extends_documentation_fragment:
   - endpoint_ops.sepm.connection
   - endpoint_ops.sepm.attributes.info_module
+  - endpoint_ops.sepm.rollout_run
 options:
-  run:
-    description:
-      - The run's handle, RV(endpoint_ops.sepm.rollout_plan#module:run) of the plan.
-    type: dict
-    required: true
-    aliases: [rollout]
   step:
     description:
       - The step to take.

@@ -31,13 +31,8 @@ author:
   - endpoint_ops maintainers (@endpoint-ops)
 extends_documentation_fragment:
   - endpoint_ops.sepm.attributes.info_module
+  - endpoint_ops.sepm.rollout_run
 options:
-  run:
-    description:
-      - The run's handle, RV(endpoint_ops.sepm.rollout_plan#module:run) of the plan.
-    type: dict
-    required: true
-    aliases: [rollout]
   error:
     description:
       - Why the run failed on an error (a task's message), or empty.
