@@ -395,12 +395,22 @@ def stop_line(forecast, windows):
     zone = display_zone(windows)
     first = forecast["windows"][0]
     ends = [row["finishes"] for row in forecast["batches"] if row["window"] and row["window"]["number"] == first["number"]]
+    lead = _stop_lead(forecast, first, zone)
     if forecast["windows_needed"]["expected"] <= 1:
-        return "the next window opens %s and at this pace finishes the remaining %d computers by %s" % (
-            _when(first["opens"], zone), first["computers"], _when(max(ends), zone))
-    return "the next window opens %s and at this pace finishes %d of the remaining %d computers by %s; %s" % (
-        _when(first["opens"], zone), first["computers"], forecast["computers"], _when(max(ends), zone),
-        forecast_line(forecast, windows))
+        return "%s and at this pace finishes the remaining %d computers by %s" % (lead, first["computers"], _when(max(ends), zone))
+    return "%s and at this pace finishes %d of the remaining %d computers by %s; %s" % (
+        lead, first["computers"], forecast["computers"], _when(max(ends), zone), forecast_line(forecast, windows))
+
+
+def _stop_lead(forecast, first, zone):
+    """What the rest waits for: the next window's opening, or (the window open already) the soak's end, or nothing."""
+    begins = moment_of(forecast["start"])
+    if moment_of(first["opens"]) > begins:
+        return "the next window opens %s" % _when(first["opens"], zone)
+    soak_ends = (forecast.get("soak") or {}).get("ends")
+    if soak_ends and moment_of(soak_ends) > begins:
+        return "the soak ends %s" % _when(soak_ends, zone)
+    return "the window is open"
 
 
 def forecast_lines(forecast, windows):

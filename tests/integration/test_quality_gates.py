@@ -158,6 +158,7 @@ def test_a_soak_after_the_canary_holds_the_rest_until_it_ends_from_the_sepm_alon
     assert deferred == names[1:], [(name, result["hosts"][name]) for name in names[1:]]
     assert all(result["hosts"][name]["reason"].startswith("soaking until ") for name in deferred)
     assert result["run"]["stopped"].startswith("soaking until ") and result["run"]["failed"] is False
+    assert result["forecast"]["line"].startswith("the soak ends "), result["forecast"]["line"]
 
     seq = emulator.events()["last_seq"]
     inside = rollout(emulator, tmp_path, names, **soak)

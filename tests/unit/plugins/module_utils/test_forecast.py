@@ -272,6 +272,17 @@ def test_a_soak_under_way_holds_the_first_batch_until_it_ends():
     assert forecast.forecast_run(planned(["a"]), [], START, {"first": [600]}, OPTIONS)["soak"] is None
 
 
+def test_a_run_stopped_by_a_soak_in_an_open_window_says_the_soak_not_a_window_opening():
+    all_day = [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "duration": "24h", "timezone": "UTC"}]
+    until = START + 2 * HOUR
+    soaking = forecast.forecast_run(planned(["a", "b", "c"], serial=[3]), all_day, START, {"first": [600]}, OPTIONS, run=2,
+                                    soak={"until": until})
+    assert forecast.stop_line(soaking, all_day).startswith(
+        "the soak ends Tue 01 Dec 2026 14:00 UTC and at this pace finishes the remaining 3 computers by Tue 01 Dec 2026 14:10 UTC")
+    open_now = forecast.forecast_run(planned(["a", "b", "c"], serial=[3]), all_day, START, {"first": [600]}, OPTIONS, run=2)
+    assert forecast.stop_line(open_now, all_day).startswith("the window is open and at this pace finishes the remaining 3 ")
+
+
 def test_later_runs_plan_the_group_budgeted_batches():
     names = ["h%d" % number for number in range(30)]
     groups = dict((name, "My Company\\Branch" if number % 3 else "My Company\\Office") for number, name in enumerate(names))
