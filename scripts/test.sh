@@ -116,12 +116,11 @@ install_report_browser() {
   export REPORT_BROWSER_DIR="$dir" REPORT_ARTIFACT_DIR="$REPO/tests/output/report-screenshots"
 }
 
-# PYTEST_ARGS split as a shell would (quotes kept together: -k 'rollout or report'), into the array named $1.
-pytest_args() {
-  local -n into="$1"
-  into=()
+# PYTEST_ARGS split as a shell would (quotes kept together: -k 'rollout or report'), into PYTEST_EXTRA.
+split_pytest_args() {
+  PYTEST_EXTRA=()
   [[ -n "${PYTEST_ARGS:-}" ]] || return 0
-  mapfile -t into < <("$PY" -c 'import os, shlex; print("\n".join(shlex.split(os.environ["PYTEST_ARGS"])))')
+  mapfile -t PYTEST_EXTRA < <("$PY" -c 'import os, shlex; print("\n".join(shlex.split(os.environ["PYTEST_ARGS"])))')
 }
 
 step_integration() {
@@ -135,10 +134,9 @@ step_integration() {
   # workers (each with its own emulators) halve the wait. Tests that run modules inside the
   # pytest process get a plain run of their own (see the in_process marker in pytest.ini).
   local workers=0 plain=0
-  local -a extra
-  pytest_args extra
-  "$PY" -m pytest tests/integration -m "not in_process and not eda" -n "${INTEGRATION_WORKERS:-2}" "${extra[@]}" || workers=$?
-  "$PY" -m pytest tests/integration -m in_process "${extra[@]}" || plain=$?
+  split_pytest_args
+  "$PY" -m pytest tests/integration -m "not in_process and not eda" -n "${INTEGRATION_WORKERS:-2}" "${PYTEST_EXTRA[@]}" || workers=$?
+  "$PY" -m pytest tests/integration -m in_process "${PYTEST_EXTRA[@]}" || plain=$?
   if [[ $workers -eq 5 && $plain -eq 5 ]]; then
     echo "FAIL: pytest collected no tests in tests/integration (exit code 5)"
     return 5
@@ -162,9 +160,8 @@ step_eda() {
     return 1
   fi
   local rc=0
-  local -a extra
-  pytest_args extra
-  "$PY" -m pytest tests/integration -m eda "${extra[@]}" || rc=$?
+  split_pytest_args
+  "$PY" -m pytest tests/integration -m eda "${PYTEST_EXTRA[@]}" || rc=$?
   if [[ $rc -eq 5 ]]; then echo "FAIL: pytest selected no eda test in tests/integration"; fi
   return "$rc"
 }
