@@ -147,5 +147,13 @@ class EmulatorProcess:
     def settings(self, **values):
         return self.control("POST", "settings", values)
 
+    def fresh(self, time_scale, profile="windows", **settings):
+        """The same emulator as new for the next test: its fleet reset, no fault, no throttle, its clock at ``time_scale``."""
+        self.reset(profile=profile)
+        self.clear_faults()
+        self.settings(throttle=None, **settings)
+        self.control("POST", "clock", {"time_scale": time_scale})
+        return self
+
     def state(self):
         return self.control("GET", "state")

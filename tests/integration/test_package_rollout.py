@@ -35,11 +35,7 @@ def fleet():
 
 @pytest.fixture
 def emulator(fleet):  # pylint: disable=redefined-outer-name
-    fleet.reset(profile="windows")
-    fleet.clear_faults()
-    fleet.settings(throttle=None, restart_s=60)
-    fleet.control("POST", "clock", {"time_scale": TIME_SCALE})
-    return fleet
+    return fleet.fresh(TIME_SCALE, restart_s=60)
 
 
 @pytest.fixture
@@ -129,6 +125,17 @@ def timeline(emulator, since=0):
     return by_name
 
 
+def assert_no_pair_down_together(emulator, seq, members):
+    """No two members of one cluster drained or down at once (``members``: name -> (cluster, ...))."""
+    by_cluster = {}
+    for name, first, last in down_spans(emulator, seq):
+        by_cluster.setdefault(members[name][0], []).append((first, last, name))
+    for cluster, cluster_spans in by_cluster.items():
+        cluster_spans.sort()
+        for (_first, last, name), (next_first, _last, other) in zip(cluster_spans, cluster_spans[1:]):
+            assert next_first > last, "%s of %s was drained or down while %s was" % (other, cluster, name)
+
+
 def down_spans(emulator, since=0):
     """(computer, first seq, last seq) from its drain (or restart) to its restore (or restart end)."""
     spans = []
@@ -173,14 +180,7 @@ def test_ha_clusters_one_member_at_a_time_with_hooks_in_a_dst_window(emulator, t
     for name in members:
         kinds = [kind for kind, _seq, _ms in events[name] if kind in ("drain", "restart_begin", "restart_end", "restore")]
         assert kinds == ["drain", "restart_begin", "restart_end", "restore"], (name, kinds)
-    spans = down_spans(emulator, seq)
-    by_cluster = {}
-    for name, first, last in spans:
-        by_cluster.setdefault(members[name][0], []).append((first, last, name))
-    for cluster, cluster_spans in by_cluster.items():
-        cluster_spans.sort()
-        for (_first, last, name), (next_first, _last, other) in zip(cluster_spans, cluster_spans[1:]):
-            assert next_first > last, "%s of %s was drained or down while %s was" % (other, cluster, name)
+    assert_no_pair_down_together(emulator, seq, members)
     # Every restart inside the window on the New York clock: from 22:00 EST (03:00 UTC) to 08:00 EDT (12:00 UTC).
     opens = datetime.datetime(2027, 3, 14, 3, 0, tzinfo=datetime.timezone.utc)
     closes = datetime.datetime(2027, 3, 14, 12, 0, tzinfo=datetime.timezone.utc)
@@ -353,11 +353,4 @@ def test_a_run_killed_after_a_drain_is_restored_by_the_next_run_before_it_drains
         assert marks[name].count("drain") == marks[name].count("restore"), (name, marks[name])
     assert json.loads((tmp_path / "reports" / "drain-journal.json").read_text())["drained"] == []
     assert {host["state"] for name, host in report(tmp_path)["hosts"].items()} <= {"patched", "compliant"}
-    spans = down_spans(emulator, seq)
-    by_cluster = {}
-    for name, first, last in spans:
-        by_cluster.setdefault(members[name][0], []).append((first, last, name))
-    for cluster, cluster_spans in by_cluster.items():
-        cluster_spans.sort()
-        for (_first, last, name), (next_first, _last, other) in zip(cluster_spans, cluster_spans[1:]):
-            assert next_first > last, "%s of %s was drained or down while %s was" % (other, cluster, name)
+    assert_no_pair_down_together(emulator, seq, members)

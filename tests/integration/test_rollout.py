@@ -39,11 +39,7 @@ def fleet():
 
 @pytest.fixture
 def emulator(fleet):  # pylint: disable=redefined-outer-name
-    fleet.reset(profile="windows")
-    fleet.clear_faults()
-    fleet.settings(throttle=None)
-    fleet.control("POST", "clock", {"time_scale": TIME_SCALE})
-    return fleet
+    return fleet.fresh(TIME_SCALE)
 
 
 @pytest.fixture
