@@ -244,6 +244,17 @@ options:
         and no computer holds the patch before its batch starts.
     type: bool
     default: true
+  batches_ahead:
+    description:
+      - How many batches take the patch ahead at once while one restarts, 1 to 3 (with O(deliver_ahead)). Where the
+        clients' policy pickup and LiveUpdate take longer than a restart and its health checks (a 5-minute heartbeat),
+        every batch waits for its own delivery with 1, and 2 keeps the restarts going back to back.
+      - The price is the commitment. Every batch ahead holds a delivered patch that installs at its next restart
+        whoever restarts it, so a stop leaves that many batches patched-pending instead of one. And it is decided while
+        the batches before it are still on their way, so a failure budget they exceed later does not take it back.
+        Each batch ahead also sits in the staging groups, so every reading of them is that much larger.
+    type: int
+    default: 1
   report_dir:
     description:
       - Folder of earlier runs' JSON reports (the rollout role's C(rollout_report_dir)). The batch durations of the

@@ -67,6 +67,7 @@ def mistakes(tmp_path, package, other_release):
         ("plan_soak_forever", "rollout_plan", dict(plan, soak={"after": 1, "for": "forever"}), "soak.for"),
         ("plan_group_budget_over_all", "rollout_plan", dict(plan, max_restarting_per_group="150%"),
          "max_restarting_per_group must be"),
+        ("plan_four_batches_ahead", "rollout_plan", dict(plan, batches_ahead=4), "batches_ahead must be"),
         ("forecast_group_budget_over_all", "rollout_forecast", dict(plan, max_downloading_per_group="0"),
          "max_downloading_per_group must be"),
         ("batch_unknown_step", "rollout_batch", {"run": handle, "batch": "1", "step": "explode"}, "step"),

@@ -421,17 +421,47 @@ def test_the_next_batch_is_delivered_while_this_one_restarts_and_never_restarted
     assert staged_computers(emulator) == []
 
 
-def test_a_stop_sends_the_pre_delivered_batch_home_unrestarted(emulator, rollout, tmp_path):
+def test_two_batches_ahead_keep_restarts_in_order_and_the_pipeline_two_deep(emulator, rollout, tmp_path):
+    window, opens, closes = window_with(emulator, minutes_left=24 * 60 - 30, duration_minutes=24 * 60)
+    run = rollout(rollout_groups=["My Company"], rollout_windows=[window], rollout_serial=[20], rollout_batches_ahead=2)
+    assert run.returncode == 0, run.output[-4000:]
+    result = report(tmp_path)
+    assert {host["state"] for host in result["hosts"].values()} <= {"patched", "compliant"}
+    assert result["gates"]["batches_ahead"] == 2
+    batches = [b for b in result["batches"] if b["batch"] != "resume" and b["ran"]]
+    assert len(batches) >= 4
+    # Batch k+2 was staged before batch k ended: two batches were on their way while one restarted.
+    two_deep = [later["batch"] for earlier, later in zip(batches, batches[2:])
+                if later["steps"].get("staged") and later["steps"]["staged"] < earlier["finished"]]
+    assert two_deep, [(b["batch"], b["steps"].get("staged"), b["finished"]) for b in batches]
+    spans = restarts(emulator)
+    by_batch = {}
+    for name, start, end in spans:
+        if name in result["hosts"]:
+            by_batch.setdefault(int(batch_of(result, name)), []).append((start, end))
+    for number in sorted(by_batch)[1:]:
+        if number - 1 in by_batch:
+            assert min(start for start, _end in by_batch[number]) >= max(end for _start, end in by_batch[number - 1]), \
+                "batch %d restarted while batch %d was down" % (number, number - 1)
+    assert_restarts_inside(spans, opens, closes)
+    assert_clusters_never_down_together(spans)
+    assert staged_computers(emulator) == []
+
+
+@pytest.mark.parametrize("batches_ahead", [1, 2])
+def test_a_stop_sends_the_pre_delivered_batches_home_unrestarted(emulator, rollout, tmp_path, batches_ahead):
     api, names = unpatched_workstations(emulator)
     emulator.add_fault(kind="never_back", computers=names[:3])
     window, _opens, _closes = window_with(emulator, minutes_left=20 * 60, duration_minutes=24 * 60)
     seq = emulator.events()["last_seq"]
     run = rollout(rollout_targets="", rollout_groups=[WORKSTATIONS], rollout_windows=[window], rollout_serial=[3],
-                  rollout_failure_budget=1, rollout_max_fail_percentage=100, rollout_restart="always")
+                  rollout_failure_budget=1, rollout_max_fail_percentage=100, rollout_restart="always",
+                  rollout_batches_ahead=batches_ahead)
     assert run.returncode != 0 and "failure budget exceeded" in run.output
     result = report(tmp_path)
     pending = [name for name, host in result["hosts"].items() if host["state"] == "deferred"]
     assert pending, "the next batch was not pre-delivered before the stop"
+    assert len({batch_of(result, name) for name in pending}) == batches_ahead, sorted((batch_of(result, n), n) for n in pending)
     for name in pending:
         assert result["hosts"][name]["reason"].startswith(("patch delivered, restart pending", "staged, not patched"))
         assert api.computer(name)["group"]["name"] == WORKSTATIONS

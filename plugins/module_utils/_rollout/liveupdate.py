@@ -56,23 +56,21 @@ class LiveUpdate(Driver):
     # -- a batch ----------------------------------------------------------------------------
 
     def run_batch(self, label):
-        """Run one batch (and pre-stage the next); returns its log entry."""
+        """Run one batch (and pre-stage the next ones); returns its log entry."""
         run = self.run
-        pipeline, run.pipeline = run.pipeline, None
-        ahead = Track.from_dict(self, pipeline) if pipeline and pipeline["label"] == str(label) else None
-        if ahead is not None and run.stop is not None:
-            self._abandon(ahead, run.stop.reason)
-            ahead = None
+        carried, run.pipeline = self.pipeline_tracks(run.pipeline, str(label)), None
+        mine = [track for track in carried if track.label == str(label)]
+        later = [track for track in carried if track.label != str(label)]
+        if carried and run.stop is not None:
+            for track in carried:
+                self._abandon(track, run.stop.reason)
+            mine = later = []
         entry, pending = self.open_batch(label)
         if pending is None:
             return self.finish(entry, window_closed=False)
         # What went ahead continues from its delivery; the rest of the batch (partners held back from going ahead) starts now.
-        rest = [name for name in pending if ahead is None or name not in ahead.names]
-        leads = ([ahead] if ahead is not None else []) + ([Track(self, entry.batch, rest)] if rest else [])
-        for track in leads:
-            if track is ahead:
-                for home in sorted({run.computers[name]["home"] for name in track.names}):
-                    self.staging.group(home)
+        rest = [name for name in pending if not any(name in track.names for track in mine)]
+        leads = mine + ([Track(self, entry.batch, rest)] if rest else [])
         window_closed = False
         if leads:
             needed = self.options["cutoff"] if any(track.phase == "new" for track in leads) else self.options["restart_timeout"]
@@ -81,57 +79,81 @@ class LiveUpdate(Driver):
                 return self._preview(entry, Track(self, entry.batch, pending), allowed, why)
             if not allowed:
                 entry.gated, entry.not_run, window_closed = True, why, True
+                run.pipeline = [track.to_dict() for track in later] or None
                 for track in leads:
                     self._gate_closed(track, why)
                     entry.steps.update(track.steps)
             else:
                 try:
-                    window_closed = self._drive(leads)
+                    window_closed = self._drive(leads, later)
                 except Exception as exc:
-                    self.rescue(leads + ([Track.from_dict(self, run.pipeline)] if run.pipeline else []), exc)
+                    self.rescue(leads + self.pipeline_tracks(run.pipeline), exc)
                     raise
                 entry.started = min(track.started for track in leads)
                 entry.finished = max(track.finished for track in leads)
                 for track in leads:
                     for step, moment in track.steps.items():
                         entry.steps[step] = min(entry.steps.get(step, moment), moment)
+        elif later:
+            run.pipeline = [track.to_dict() for track in later]
         self.finish(entry, window_closed)
         if run.stop is not None and run.pipeline:
-            self._abandon(Track.from_dict(self, run.pipeline), run.stop.reason)
+            for track in self.pipeline_tracks(run.pipeline):
+                self._abandon(track, run.stop.reason)
             run.pipeline = None
         return entry
 
-    def _drive(self, leads):
-        """The batch to the end, and the next batch up to its delivery while this one restarts."""
+    def pipeline_tracks(self, pipeline, label=None):
+        """The batches that went ahead, in batch order, from the run's ``pipeline`` (a list; one track in older runs).
+
+        Only batch ``label``'s track may be restarted in this task: the later ones stay pre-staged.
+        """
+        tracks = []
+        for data in [pipeline] if isinstance(pipeline, dict) else pipeline or ():
+            track = Track.from_dict(self, data)
+            track.prestage = track.label != label
+            tracks.append(track)
+        return tracks
+
+    def _drive(self, leads, aheads):
+        """The batch to the end, and the next ones (up to ``batches_ahead``) up to their delivery while this one restarts."""
         for track in leads:
             if track.phase == "new":
                 track.start()
-        next_label = self.run.next_label(leads[0].label)
-        ahead = {"track": None, "decided": next_label is None}
+        aheads = list(aheads)
+        depth = self.options["batches_ahead"]
+        chain = {"decided": False}
 
         def advance():
-            # The next batch starts once this one's patch is on its way: its policy pickup and LiveUpdate then
-            # overlap this batch's LiveUpdate and restart, and it is delivered, never restarted, by then.
-            if not ahead["decided"] and all(track.phase not in ("new", "policy") for track in leads):
-                ahead["track"], ahead["decided"] = self._prestage(next_label, leads)
-                if ahead["track"] is not None:
-                    ahead["track"].start()
-            live = [track for track in leads + [ahead["track"]] if track is not None and not track.idle]
+            live = [track for track in leads + aheads if not track.idle]
             snapshot = self.staging.read(name for track in live for name in track.names) \
                 if any(track.wants_snapshot for track in live) else None
             moved = False
             for track in live:
                 moved = track.step(snapshot) or moved
+            # The next batch starts once the one before it has its patch on its way: its policy pickup and LiveUpdate
+            # then overlap that batch's LiveUpdate and this one's restart, and it is delivered, never restarted, by
+            # its own turn. It is staged after the steps, so a delivered batch's restart never waits for a staging.
+            if not chain["decided"] and len(aheads) < depth \
+                    and all(track.phase not in ("new", "policy") for track in (aheads[-1:] or leads)):
+                label = self.run.next_label((aheads[-1] if aheads else leads[0]).label)
+                track, decided = self._prestage(label, leads + aheads) if label is not None else (None, True)
+                if track is not None:
+                    aheads.append(track)
+                    track.start()
+                    moved = True
+                chain["decided"] = decided and track is None
             return moved, all(track.idle for track in leads)
 
         try:
             self.poll(advance)
         finally:
-            self.run.pipeline = ahead["track"].to_dict() if ahead["track"] is not None else None
+            self.run.pipeline = [track.to_dict() for track in aheads] or None
         return any(track.window_closed for track in leads)
 
-    def _prestage(self, label, leads):
-        """The next batch's part that may go ahead while this one restarts; (track or None, whether that is decided).
+    def _prestage(self, label, in_flight):
+        """The part of batch ``label`` that may go ahead while the batches ``in_flight`` are on their way;
+        (track or None, whether that is decided).
 
         Only computers no rule may yet protect go ahead (``Driver.ahead``), only while the download budget of
         their groups has room beside what still downloads (asked again at the next reading when it has not),
@@ -143,10 +165,10 @@ class LiveUpdate(Driver):
             return None, True  # a package batch runs host by host in its own task, never ahead
         names = run.pending(batch.hosts)
         held = self.held(names)
-        names, _kept = self.ahead([name for name in names if name not in held], [name for track in leads for name in track.active()])
+        names, _kept = self.ahead([name for name in names if name not in held], [name for track in in_flight for name in track.active()])
         if not names:
             return None, True
-        downloading = [name for track in leads if track.phase in ("deliver", "deliver_check") and track.wait
+        downloading = [name for track in in_flight if track.phase in ("deliver", "deliver_check") and track.wait
                        for name in track.wait.waiting]
         fits, _why = may_download(names, downloading, {name: run.computers[name]["home"] for name in names + downloading},
                                   run.download_room)
@@ -157,8 +179,9 @@ class LiveUpdate(Driver):
         return Track(self, batch.label, names, prestage=True), True
 
     def abandon_pipeline(self, pipeline, why):
-        """The run stopped between two batch tasks: the batch that went ahead goes home unrestarted."""
-        self._abandon(Track.from_dict(self, pipeline), why)
+        """The run stopped between two batch tasks: the batches that went ahead go home unrestarted."""
+        for track in self.pipeline_tracks(pipeline):
+            self._abandon(track, why)
 
     def _gate_closed(self, track, why):
         """The window holds the batch back: nothing starts; what a run staged earlier goes home."""
@@ -170,8 +193,6 @@ class LiveUpdate(Driver):
         self._abandon(track, why)
 
     def _abandon(self, track, why):
-        for home in {self.run.computers[name]["home"] for name in track.names}:
-            self.staging.group(home)
         track.prestage = True
         track.abandon(self.staging.read(track.names), why)
 

@@ -27,6 +27,8 @@ STAGING_GROUP = "Patch Staging"
 MAX_TIMEOUT = 7 * 24 * 3600
 MAX_POLL_INTERVAL = 3600
 MAX_NAME_LENGTH = 64
+# Each batch ahead holds its computers in the staging groups (every reading reads them) and commits them to the patch.
+MAX_BATCHES_AHEAD = 3
 
 # The options of a run, shared by the rollout_plan module's documentation and its action plugin.
 RUN_OPTIONS = dict(
@@ -62,6 +64,7 @@ RUN_OPTIONS = dict(
     max_restarting_per_group=dict(type="raw", default=None),
     max_downloading_per_group=dict(type="raw", default=None),
     deliver_ahead=dict(type="bool", default=True),
+    batches_ahead=dict(type="int", default=1),
 )
 
 PLAN_OPTIONS = dict(
@@ -171,6 +174,8 @@ def check_options(options, prefix=""):
     for name in ("max_restarting_per_group", "max_downloading_per_group"):
         options[name] = check_group_budget(options.get(name), label(name))
     options["deliver_ahead"] = options.get("deliver_ahead", True) is not False
+    options.setdefault("batches_ahead", 1)
+    options["batches_ahead"] = _check_number(options, "batches_ahead", 1, MAX_BATCHES_AHEAD, label=label)
     return options
 
 

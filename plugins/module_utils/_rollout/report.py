@@ -89,8 +89,10 @@ def gate_lines(options):
     budgets = ["at most %s of a SEPM group %s at once" % (budget, what) for what, budget in budgets if budget]
     if budgets:
         lines.append("Group budgets: %s" % "; ".join(budgets))
-    lines.append("Delivering ahead: %s" % ("the next batch takes the patch while one restarts, only while the run is clean"
-                                           if options["deliver_ahead"] else "off: each batch takes the patch in its own turn"))
+    ahead = options.get("batches_ahead", 1)
+    lines.append("Delivering ahead: %s" % ("the next %s the patch while one restarts, only while the run is clean" % (
+        "batch takes" if ahead == 1 else "%d batches take" % ahead) if options["deliver_ahead"] else
+        "off: each batch takes the patch in its own turn"))
     return lines
 
 
@@ -100,7 +102,8 @@ def gates_of(run):
     return {"health_checks": list(options["health_checks"]), "health_settle": options["health_settle"],
             "soak": dict(options["soak"], decision=run.soak) if options.get("soak") else None,
             "max_restarting_per_group": options.get("max_restarting_per_group"),
-            "max_downloading_per_group": options.get("max_downloading_per_group"), "deliver_ahead": options["deliver_ahead"]}
+            "max_downloading_per_group": options.get("max_downloading_per_group"), "deliver_ahead": options["deliver_ahead"],
+            "batches_ahead": options.get("batches_ahead", 1)}
 
 
 def _sizes(sizes):

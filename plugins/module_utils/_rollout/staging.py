@@ -161,6 +161,9 @@ class Staging:
         by that time, not by a later reply's.
         """
         wanted = set(names)
+        # A batch carried over from the last task is read from its staging groups, made ready at their first use here.
+        for home in sorted({self.run.computers[name]["home"] for name in wanted}):
+            self.group(home)
         found, read_at = {}, []
         for staging in self._groups.values():
             # When the group's read began: its pages come over seconds (minutes on the SEPM's clock at 50,000), and

@@ -259,10 +259,12 @@ class Track:
         if unhealthy:
             self.say("unhealthy after the patch: %s" % ", ".join(unhealthy))
         if self.health.waiting():
+            # The rest settle at their next heartbeats, not at once: the next reading comes a poll interval later.
             self.say("health checks settling", quiet=True)
-            return bool(settled)
+            return False
+        # Home on the reading that settled the last of them: a second reading at once would say the same.
         self.phase = "return"
-        return True
+        return self._on_return(snapshot)
 
     def _on_return(self, snapshot):
         if snapshot is None:
