@@ -427,7 +427,7 @@ def test_two_batches_ahead_keep_restarts_in_order_and_the_pipeline_two_deep(emul
     assert run.returncode == 0, run.output[-4000:]
     result = report(tmp_path)
     assert {host["state"] for host in result["hosts"].values()} <= {"patched", "compliant"}
-    assert result["gates"]["batches_ahead"] == 2
+    assert result["run"]["gates"]["batches_ahead"] == 2
     batches = [b for b in result["batches"] if b["batch"] != "resume" and b["ran"]]
     assert len(batches) >= 4
     # Batch k+2 was staged before batch k ended: two batches were on their way while one restarted.
