@@ -708,14 +708,24 @@ def test_an_unreadable_ca_bundle_is_a_connection_error_not_an_oserror():
     assert "ca_path" in str(info.value)
 
 
-@pytest.mark.parametrize("command_id", ["../version", "..", "A/B", "x?y=1"])
+@pytest.mark.parametrize("command_id", ["../version", "A/B", "x?y=1", "%2E%2E", ".. "])
 def test_ids_are_escaped_as_one_path_segment(command_id):
     client, session, _clock = make_client(auth_ok(TOKEN), page([]))
     list(client.command_status(command_id))
     url = session.calls[1].url
     assert url.startswith("https://%s:8446/sepm/api/v1/command-queue/" % HOST)
     segment = url.split("command-queue/", 1)[1]
-    assert "/" not in segment and "?" not in segment and segment != ".."
+    assert "/" not in segment and "?" not in segment and segment.strip(".")
+
+
+@pytest.mark.parametrize("command_id", ["..", ".", "..."])
+def test_an_id_of_dots_alone_fails_in_one_line_before_any_request(command_id):
+    # requests turns an escaped dot back into a dot, so no escaping keeps such a segment from climbing the path.
+    client, session, _clock = make_client(auth_ok(TOKEN), page([]))
+    with pytest.raises(SepmInputError) as info:
+        list(client.command_status(command_id))
+    assert "not a SEPM id" in str(info.value) and "\n" not in str(info.value)
+    assert session.calls == []
 
 
 def test_port_and_timeout_zero_are_kept_not_replaced_by_defaults():
