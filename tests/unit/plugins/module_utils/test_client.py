@@ -375,15 +375,15 @@ def test_paging_walks_every_page_until_last_page():
     records = list(client.paged("computers", {"computerName": "WIN-*"}))
     assert [record["id"] for record in records] == [1, 2, 3, 4, 5]
     pages = session.calls_to("computers")
-    assert [call.params["pageIndex"] for call in pages] == [1, 2, 3]
-    assert all(call.params["pageSize"] == 1000 for call in pages)
+    assert [call.params["pageIndex"] for call in pages] == ["1", "2", "3"]
+    assert all(call.params["pageSize"] == "1000" for call in pages)
     assert all(call.params["computerName"] == "WIN-*" for call in pages)
 
 
 def test_paging_uses_the_given_page_size():
     client, session, _clock = make_client(auth_ok(), page([{"id": 1}], last=True))
     list(client.paged("groups", page_size=25))
-    assert session.calls_to("groups")[0].params == {"pageSize": 25, "pageIndex": 1}
+    assert session.calls_to("groups")[0].params == {"pageSize": "25", "pageIndex": "1"}
 
 
 def test_paging_stops_on_empty_page_when_last_page_is_false():
@@ -420,7 +420,7 @@ def test_computers_of_a_group_use_the_group_path_and_filters():
     assert records == [{"computerName": "WIN-N5KGH4CP3N3"}]
     call = session.calls[-1]
     assert call.path == "groups/E5E684A6092E5BB90F46E84BB6F35BBC/computers"
-    assert call.params == {"computerName": "WIN-*", "os": ["Windows"], "pageSize": 1000, "pageIndex": 1}
+    assert call.params == {"computerName": "WIN-*", "os": "Windows", "pageSize": "1000", "pageIndex": "1"}
 
 
 # -- groups -------------------------------------------------------------------------------
@@ -821,7 +821,7 @@ def test_a_long_os_filter_is_split_and_each_part_paged():
     found = list(client.computers(os=systems))
     calls = session.calls_to("computers")
     assert 1 < len(calls) < 10 and all(call.head_bytes <= 8192 for call in calls)
-    assert [system for call in calls for system in call.params["os"]] == systems
+    assert [system for call in calls for system in call.query["os"]] == systems
     assert len(found) == 3 * len(calls)
 
 
