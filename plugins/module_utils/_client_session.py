@@ -44,6 +44,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.request_size imp
     DEFAULT_MAX_REQUEST_BYTES,
     RequestTooLarge,
     head_bytes,
+    query_length,
     split_to_fit,
 )
 
@@ -273,6 +274,22 @@ class SepmSession:
         prepared = self._prepare(method, path, params, json_body, authenticate)
         return head_bytes(prepared.method, prepared.url, prepared.headers)
 
+    def head_measure(self, method, path, json_body=None):
+        """``head_of(params)``: what request_head_bytes says of this request with the query ``params``, cheaply.
+
+        Only the query differs between the chunks a split tries, so the request is prepared once
+        without one and each query adds its length ("?" and request_size.query_length); a query
+        that function does not count is prepared and measured in full.
+        """
+        without_query = self.request_head_bytes(method, path, None, json_body)
+
+        def head_of(params):
+            length = query_length(params) if not self._session.params else None
+            if length is None:
+                return self.request_head_bytes(method, path, params, json_body)
+            return without_query + (len("?") + length if length else 0)
+        return head_of
+
     def split_for_url(self, method, path, items, params_for, json_body=None):
         """The one rule for a list that goes into a URL: ``items`` in chunks, each request within max_request_bytes.
 
@@ -284,9 +301,9 @@ class SepmSession:
         if not items:
             return []
         self._ensure_token()
+        head_of = self.head_measure(method, path, json_body)
         try:
-            return split_to_fit(items, lambda chunk: self.request_head_bytes(method, path, params_for(chunk), json_body),
-                                self.max_request_bytes)
+            return split_to_fit(items, lambda chunk: head_of(params_for(chunk)), self.max_request_bytes)
         except RequestTooLarge as exc:
             raise SepmInputError(
                 "%s %s: a request for just %r needs %d bytes of request line and headers, more than max_request_bytes "

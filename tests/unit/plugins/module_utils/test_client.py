@@ -845,5 +845,29 @@ def test_every_command_request_fits_and_carries_each_target_once_in_order(ids, g
     client.send_command("restart", computer_ids=ids, group_ids=groups, body=RESTART_BODY)
     sent = session.calls_to("command-queue/restart")
     assert all(call.head_bytes <= limit for call in sent)
-    assert sent_ids([call for call in sent if "computer_ids" in call.params], "computer_ids") == ids
-    assert sent_ids([call for call in sent if "group_ids" in call.params], "group_ids") == groups
+    for parameter, targets in (("computer_ids", ids), ("group_ids", groups)):
+        calls = [call for call in sent if parameter in call.params]
+        assert sent_ids(calls, parameter) == targets
+        # As full as the limit allows: one target more, prepared in full, would not have fitted.
+        for call, following in zip(calls, calls[1:]):
+            one_more = {parameter: "%s,%s" % (call.params[parameter], following.params[parameter].split(",")[0])}
+            assert client.request_head_bytes("POST", "command-queue/restart", one_more, RESTART_BODY) > limit
+
+
+@settings(max_examples=60, deadline=None)
+@given(ids=st.lists(st.text(alphabet="0123456789ABCDEF", min_size=32, max_size=32), max_size=400),
+       systems=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30), max_size=40),
+       token=st.text(alphabet="0123456789abcdef-", min_size=8, max_size=400), data=st.data())
+def test_the_split_measure_is_the_head_of_the_request_as_prepared(ids, systems, token, data):
+    """split_for_url's cheap measure says what request_head_bytes (the prepared request's real head) says, chunk by chunk."""
+    client, _session, _clock = make_client(token=token)
+    cases = (
+        ("POST", "command-queue/restart", RESTART_BODY, ids, lambda chunk: {"computer_ids": ",".join(chunk)}),
+        ("GET", "groups/E5E684A6092E5BB90F46E84BB6F35BBC/computers", None, systems,
+         lambda chunk: {"computerName": "WIN-*", "os": list(chunk), "pageSize": 1000, "pageIndex": 99999}),
+    )
+    for method, path, body, items, params_for in cases:
+        head_of = client.head_measure(method, path, body)
+        start = data.draw(st.integers(0, len(items)))
+        chunk = items[start:data.draw(st.integers(start, len(items)))]
+        assert head_of(params_for(chunk)) == client.request_head_bytes(method, path, params_for(chunk), body)
