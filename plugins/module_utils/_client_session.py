@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import random
 import time
 
@@ -43,6 +44,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.request_size imp
     DEFAULT_MAX_REQUEST_BYTES,
     RequestTooLarge,
     head_bytes,
+    query_length,
     split_to_fit,
 )
 
@@ -129,11 +131,32 @@ class SepmSession:
             if not HAS_REQUESTS:
                 raise SepmError("the Python library 'requests' is not installed on the controller")
             session = requests.Session()
-        # Passed with every request too: requests lets REQUESTS_CA_BUNDLE override a session's verify.
         self._verify = (ca_path or True) if validate_certs else False
         session.verify = self._verify
         session.headers.update({"Accept": "application/json", "Content-Type": "application/json"})
         self._session = session
+        self._send_settings = self._settings_from_environment()
+
+    def _settings_from_environment(self):
+        """The proxies and the CA bundle every request of this session is sent with, read from the environment once.
+
+        While ``trust_env`` is on, requests reads the proxy variables, REQUESTS_CA_BUNDLE and
+        CURL_CA_BUNDLE again for every request (about 0.1 ms of CPU each time), and ~/.netrc too,
+        whose entry for the SEPM's host (or a ``default`` entry) replaces the Authorization header,
+        our bearer token, with its own Basic login (psf/requests issue 3929): every call then fails
+        with 401. So it is off, and what users rely on is taken here as requests takes it:
+        HTTPS_PROXY, ALL_PROXY and NO_PROXY (either case; HTTP_PROXY is for http:// URLs, and the
+        API is https) for the SEPM's URL, and a CA bundle variable only when verification uses the
+        default bundle (no ca_path, validate_certs on): the user's ca_path wins, and validate_certs
+        false stays false.
+        """
+        self._session.trust_env = False
+        proxies = dict(self._session.proxies)
+        proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        verify = self._verify
+        if verify is True:
+            verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        return {"proxies": proxies, "verify": verify}
 
     def __repr__(self):
         return "SepmClient(%r, user=%r)" % (self.base_url, self.username)
@@ -240,16 +263,32 @@ class SepmSession:
     def _headers(self, authenticate):
         return {"Authorization": "Bearer %s" % self._token} if authenticate and self._token else {}
 
-    def request_head_bytes(self, method, path, params=None, json_body=None, authenticate=True):
-        """Bytes of request line plus headers of this request as it would be sent now (the current token included).
-
-        Measured on the request the session prepares, the one ``session.request`` would send:
-        its encoded query, the session's headers and cookies, Content-Length.
-        """
+    def _prepare(self, method, path, params=None, json_body=None, authenticate=True):
+        """The request as it goes out now: its encoded query, the session's headers and cookies, the token, Content-Length."""
         data = json.dumps(json_body) if json_body is not None else None
-        prepared = self._session.prepare_request(requests.Request(
+        return self._session.prepare_request(requests.Request(
             method, self.base_url + path.lstrip("/"), params=params, data=data, headers=self._headers(authenticate)))
+
+    def request_head_bytes(self, method, path, params=None, json_body=None, authenticate=True):
+        """Bytes of request line plus headers of this request as it would be sent now (the current token included)."""
+        prepared = self._prepare(method, path, params, json_body, authenticate)
         return head_bytes(prepared.method, prepared.url, prepared.headers)
+
+    def head_measure(self, method, path, json_body=None):
+        """``head_of(params)``: what request_head_bytes says of this request with the query ``params``, cheaply.
+
+        Only the query differs between the chunks a split tries, so the request is prepared once
+        without one and each query adds its length ("?" and request_size.query_length); a query
+        that function does not count is prepared and measured in full.
+        """
+        without_query = self.request_head_bytes(method, path, None, json_body)
+
+        def head_of(params):
+            length = query_length(params) if not self._session.params else None
+            if length is None:
+                return self.request_head_bytes(method, path, params, json_body)
+            return without_query + (len("?") + length if length else 0)
+        return head_of
 
     def split_for_url(self, method, path, items, params_for, json_body=None):
         """The one rule for a list that goes into a URL: ``items`` in chunks, each request within max_request_bytes.
@@ -262,30 +301,32 @@ class SepmSession:
         if not items:
             return []
         self._ensure_token()
+        head_of = self.head_measure(method, path, json_body)
         try:
-            return split_to_fit(items, lambda chunk: self.request_head_bytes(method, path, params_for(chunk), json_body),
-                                self.max_request_bytes)
+            return split_to_fit(items, lambda chunk: head_of(params_for(chunk)), self.max_request_bytes)
         except RequestTooLarge as exc:
             raise SepmInputError(
                 "%s %s: a request for just %r needs %d bytes of request line and headers, more than max_request_bytes "
                 "(%d): %s" % (method, path, exc.item, exc.head_bytes, self.max_request_bytes, MAX_REQUEST_BYTES_HINT)
             ) from None
 
-    def _check_fits(self, method, path, params, json_body, authenticate):
-        size = self.request_head_bytes(method, path, params, json_body, authenticate)
+    def _check_fits(self, prepared, path):
+        size = head_bytes(prepared.method, prepared.url, prepared.headers)
         if size > self.max_request_bytes:
             raise SepmInputError("%s %s: its request line and headers would be %d bytes, more than max_request_bytes "
-                                 "(%d), so it was not sent: %s" % (method, path.split("?")[0], size,
+                                 "(%d), so it was not sent: %s" % (prepared.method, path.split("?")[0], size,
                                                                    self.max_request_bytes, MAX_REQUEST_BYTES_HINT))
 
     def _transmit(self, method, path, params, json_body, authenticate):
-        self._check_fits(method, path, params, json_body, authenticate)
-        headers = self._headers(authenticate)
-        data = json.dumps(json_body) if json_body is not None else None
+        prepared = self._prepare(method, path, params, json_body, authenticate)
+        self._check_fits(prepared, path)
         self.request_count += 1
         try:
-            return self._session.request(method, self.base_url + path, params=params, data=data,
-                                         headers=headers, timeout=self.timeout, verify=self._verify)
+            response = self._session.send(prepared, timeout=self.timeout, stream=True, **self._send_settings)
+            # The body in one read (requests' own reads 10 KB at a time: about twice the CPU for a page of computers),
+            # kept where requests keeps a body it read, for .content, .text and .json().
+            response._content = b"".join(response.iter_content(chunk_size=None))
+            return response
         except requests.exceptions.SSLError as exc:
             raise tls_error(self._scrub(exc), self._origin(), self.host)
         except requests.exceptions.ConnectTimeout:

@@ -32,6 +32,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils._client_session 
     SepmSession,
     backoff_delay,
 )
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 
 # The names callers import from here, wherever they are defined.
 __all__ = [
@@ -46,10 +47,13 @@ WIDEST_PAGE_INDEX = 99999
 
 
 def _segment(value):
-    """One URL path segment: an id with '/' or '..' in it must not reach another endpoint."""
+    """One URL path segment: an id with '/' or '?' in it must not reach another endpoint."""
     text = quote(str(value), safe="")
-    # quote() leaves dots alone; a segment of dots alone would still climb the path.
-    return text.replace(".", "%2E") if set(text) <= {"."} else text
+    if text and set(text) <= {"."}:
+        # quote() leaves dots alone and requests turns an escaped dot (%2E) back into a dot before sending, so such a
+        # segment would climb the path on the SEPM; no SEPM id is dots alone.
+        raise SepmInputError("%r is not a SEPM id: a path segment of dots alone would name another endpoint" % value)
+    return text
 
 
 def _path(template, *segments):

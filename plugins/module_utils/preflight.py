@@ -18,6 +18,7 @@ import json
 import os
 import re
 import time
+from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils import preflight_rules as rules
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.client import (
@@ -115,9 +116,10 @@ if HAS_REQUESTS:
             super().__init__()
             self.recorder = recorder
 
-        def request(self, method, url, *args, **kwargs):  # pylint: disable=arguments-differ
-            response = super().request(method, url, *args, **kwargs)
-            self.recorder.note(method, kwargs.get("params"), response.status_code, reply_shape(response))
+        def send(self, request, **kwargs):
+            response = super().send(request, **kwargs)
+            names = dict.fromkeys(name for name, _value in parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
+            self.recorder.note(request.method, names, response.status_code, reply_shape(response))
             return response
 
 

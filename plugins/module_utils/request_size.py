@@ -10,16 +10,23 @@ plus headers (every CRLF and the blank line that ends them included) exceed
 The vendor reference puts a command's targets (``computer_ids``, ``group_ids``,
 ``hardware_ids``) in the query string, so a command for many computers takes several
 requests. The client hands in what its HTTP library prepared (method, URL, headers), so
-no HTTP library is imported here.
+no HTTP library is imported here; a split, which measures many candidate queries of one
+request, counts each query's length from its parts instead (``query_length``).
 """
 
 from __future__ import annotations
 
+import string
 from urllib.parse import urlsplit
 
 DEFAULT_MAX_REQUEST_BYTES = 8192
 DEFAULT_PORTS = {"http": 80, "https": 443}
 CRLF_BYTES = 2
+# The bytes urllib.parse.quote_plus (which requests' query encoding calls) leaves as they are; a space becomes "+"
+# and every other byte of the UTF-8 text "%XX".
+UNESCAPED_QUERY_BYTES = (string.ascii_letters + string.digits + "_.-~").encode("ascii")
+# What one query value may be for query_length: requests writes a number as str() does.
+PLAIN_VALUES = (str, int)
 
 
 class RequestTooLarge(Exception):
@@ -72,6 +79,46 @@ def head_bytes(method, url, headers):
     for name, value in headers.items():
         size += header_line_bytes(name, value)
     return size + CRLF_BYTES
+
+
+def quoted_length(text):
+    """``len(quote_plus(text))``, counted in C (``bytes.translate``) instead of quoting byte by byte.
+
+    A query of 200 computer ids is 6.6 KB: quoting it costs about 0.2 ms, counting it a few microseconds.
+    """
+    raw = text.encode("utf-8")
+    return len(raw) + 2 * len(raw.translate(None, UNESCAPED_QUERY_BYTES + b" "))
+
+
+def query_length(params):
+    """Length of the query string requests encodes ``params`` into, or None for a shape this does not count.
+
+    ``params`` maps names to a text, a number or a list of them, as the client's callers build
+    them. requests writes one ``name=value`` pair per value (a list repeats its name), leaves a
+    None value out, quotes names and values with ``quote_plus`` and joins the pairs with ``&``;
+    it leaves that text as it is when it builds the URL, so the URL's query has exactly this
+    length (tests/unit/plugins/module_utils/test_request_size.py compares the two). Anything else
+    (bytes, nested lists, a string of pairs) is None: the caller prepares that request to measure it.
+    """
+    if not isinstance(params, dict):
+        return None
+    length = pairs = 0
+    for name, values in params.items():
+        if not isinstance(name, str):
+            return None
+        if isinstance(values, (list, tuple)):
+            if not all(value is None or isinstance(value, PLAIN_VALUES) for value in values):
+                return None
+        elif values is None or isinstance(values, PLAIN_VALUES):
+            values = (values,)
+        else:
+            return None
+        name_length = quoted_length(name)
+        for value in values:
+            if value is not None:
+                length += name_length + len("=") + quoted_length(str(value))
+                pairs += 1
+    return length + len("&") * max(0, pairs - 1)
 
 
 def _largest_count_that_fits(fits, remaining, guess):

@@ -658,7 +658,7 @@ def test_many_pages_one_pass(loader, tmp_path, monkeypatch):
     inventory, plugin = run(loader, tmp_path, monkeypatch, sepm, {"cache": False})
     assert len(inventory.hosts) == 2500
     (session,) = sepm.sessions
-    assert [call.params["pageIndex"] for call in session.calls_to("computers")] == [1, 2, 3]
+    assert [call.params["pageIndex"] for call in session.calls_to("computers")] == ["1", "2", "3"]
     assert len(session.calls_to("groups")) == 1
     assert plugin.request_count == 6
 

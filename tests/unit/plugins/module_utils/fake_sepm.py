@@ -4,59 +4,63 @@
 
 """A fake SEPM transport for the client's unit tests: scripted replies, a fake clock, no network.
 
-``FakeSession`` is a ``requests.Session`` whose ``request()`` records each call and answers
-it with the next scripted item (a ``FakeResponse``, or an exception instance that is
-raised); everything else is requests' own, so the client measures its requests with
-requests' real encoder and default headers. ``FakeClock`` is both the client's ``clock`` and its ``sleep``: sleeping only
+``FakeSession`` is a ``requests.Session`` whose ``send()`` records each prepared request and
+answers it with the next scripted item (a ``FakeResponse``, or an exception instance that is
+raised); everything else is requests' own, so the client prepares its requests with
+requests' real encoder, default headers and environment handling, and reads each reply as
+it reads a real one. ``FakeClock`` is both the client's ``clock`` and its ``sleep``: sleeping only
 moves the clock forward and records how long the client would have waited.
 """
 
 from __future__ import annotations
 
+import io
 import json
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
+from requests.structures import CaseInsensitiveDict
 
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.request_size import head_bytes
 
 API_PREFIX = "/sepm/api/v1/"
 
 
-class FakeResponse:
-    """Just what the client reads from a ``requests.Response``."""
+class FakeResponse(requests.Response):
+    """A ``requests.Response`` with a scripted status, headers and UTF-8 body, not yet read (as ``send(stream=True)`` leaves one)."""
 
     def __init__(self, status_code=200, body=None, headers=None, text=None, reason=None):
+        super().__init__()
         self.status_code = status_code
-        self.headers = dict(headers or {})
+        self.headers = CaseInsensitiveDict(headers or {})
         if text is None:
             text = "" if body is None else json.dumps(body)
-        self.text = text
-        self.content = text.encode("utf-8")
+        self.raw = io.BytesIO(text.encode("utf-8"))
+        self.encoding = "utf-8"
         self.reason = reason if reason is not None else "HTTP %d" % status_code
-
-    def json(self):
-        # Like requests: an empty or non-JSON body raises a ValueError subclass.
-        return json.loads(self.text)
 
 
 class Call:
-    """One request the client sent, as the SEPM would see it."""
+    """One request the client sent, as the SEPM would see it, and the settings it was sent with."""
 
-    def __init__(self, method, url, params, data, headers, timeout, verify=None, head=None):
-        self.verify = verify
-        # Bytes of request line plus headers as requests would send this call.
-        self.head_bytes = head
-        self.method = method
-        self.url = url
-        path = urlsplit(url).path
-        self.path = path[len(API_PREFIX):] if path.startswith(API_PREFIX) else path
-        # The client reuses its params dict between pages: keep what was sent at the time.
-        self.params = dict(params) if params is not None else None
-        self.body = json.loads(data) if data is not None else None
-        self.headers = dict(headers or {})
-        self.timeout = timeout
+    def __init__(self, prepared, settings):
+        # Bytes of request line plus headers as requests sends this call.
+        self.head_bytes = head_bytes(prepared.method, prepared.url, prepared.headers)
+        self.method = prepared.method
+        parts = urlsplit(prepared.url)
+        self.url = parts._replace(query="").geturl()  # the query is in ``query`` and ``params``
+        self.path = parts.path[len(API_PREFIX):] if parts.path.startswith(API_PREFIX) else parts.path
+        # The query as the SEPM reads it: a name given once maps to its text, a repeated one to the list of them.
+        self.query = {}
+        for name, value in parse_qsl(parts.query, keep_blank_values=True):
+            self.query.setdefault(name, []).append(value)
+        self.params = {name: values[0] if len(values) == 1 else values for name, values in self.query.items()}
+        self.body = json.loads(prepared.body) if prepared.body is not None else None
+        self.headers = CaseInsensitiveDict(prepared.headers)
+        self.timeout = settings.get("timeout")
+        self.verify = settings.get("verify")
+        self.proxies = settings.get("proxies")
 
     @property
     def authorization(self):
@@ -100,12 +104,10 @@ class FakeSession(requests.Session):
     def add(self, *items):
         self.script.extend(items)
 
-    def request(self, method, url, params=None, data=None, headers=None, timeout=None, verify=None):  # pylint: disable=arguments-differ
-        prepared = self.prepare_request(requests.Request(method, url, params=params, data=data, headers=headers))
-        head = head_bytes(prepared.method, prepared.url, prepared.headers)
-        self.calls.append(Call(method, url, params, data, headers, timeout, verify, head))
+    def send(self, request, **kwargs):
+        self.calls.append(Call(request, kwargs))
         if not self.script:
-            raise AssertionError("unexpected request %s %s: nothing scripted" % (method, url))
+            raise AssertionError("unexpected request %s %s: nothing scripted" % (request.method, request.url))
         item = self.script.pop(0)
         if isinstance(item, BaseException):
             raise item

@@ -375,15 +375,15 @@ def test_paging_walks_every_page_until_last_page():
     records = list(client.paged("computers", {"computerName": "WIN-*"}))
     assert [record["id"] for record in records] == [1, 2, 3, 4, 5]
     pages = session.calls_to("computers")
-    assert [call.params["pageIndex"] for call in pages] == [1, 2, 3]
-    assert all(call.params["pageSize"] == 1000 for call in pages)
+    assert [call.params["pageIndex"] for call in pages] == ["1", "2", "3"]
+    assert all(call.params["pageSize"] == "1000" for call in pages)
     assert all(call.params["computerName"] == "WIN-*" for call in pages)
 
 
 def test_paging_uses_the_given_page_size():
     client, session, _clock = make_client(auth_ok(), page([{"id": 1}], last=True))
     list(client.paged("groups", page_size=25))
-    assert session.calls_to("groups")[0].params == {"pageSize": 25, "pageIndex": 1}
+    assert session.calls_to("groups")[0].params == {"pageSize": "25", "pageIndex": "1"}
 
 
 def test_paging_stops_on_empty_page_when_last_page_is_false():
@@ -420,7 +420,7 @@ def test_computers_of_a_group_use_the_group_path_and_filters():
     assert records == [{"computerName": "WIN-N5KGH4CP3N3"}]
     call = session.calls[-1]
     assert call.path == "groups/E5E684A6092E5BB90F46E84BB6F35BBC/computers"
-    assert call.params == {"computerName": "WIN-*", "os": ["Windows"], "pageSize": 1000, "pageIndex": 1}
+    assert call.params == {"computerName": "WIN-*", "os": "Windows", "pageSize": "1000", "pageIndex": "1"}
 
 
 # -- groups -------------------------------------------------------------------------------
@@ -708,14 +708,24 @@ def test_an_unreadable_ca_bundle_is_a_connection_error_not_an_oserror():
     assert "ca_path" in str(info.value)
 
 
-@pytest.mark.parametrize("command_id", ["../version", "..", "A/B", "x?y=1"])
+@pytest.mark.parametrize("command_id", ["../version", "A/B", "x?y=1", "%2E%2E", ".. "])
 def test_ids_are_escaped_as_one_path_segment(command_id):
     client, session, _clock = make_client(auth_ok(TOKEN), page([]))
     list(client.command_status(command_id))
     url = session.calls[1].url
     assert url.startswith("https://%s:8446/sepm/api/v1/command-queue/" % HOST)
     segment = url.split("command-queue/", 1)[1]
-    assert "/" not in segment and "?" not in segment and segment != ".."
+    assert "/" not in segment and "?" not in segment and segment.strip(".")
+
+
+@pytest.mark.parametrize("command_id", ["..", ".", "..."])
+def test_an_id_of_dots_alone_fails_in_one_line_before_any_request(command_id):
+    # requests turns an escaped dot back into a dot, so no escaping keeps such a segment from climbing the path.
+    client, session, _clock = make_client(auth_ok(TOKEN), page([]))
+    with pytest.raises(SepmInputError) as info:
+        list(client.command_status(command_id))
+    assert "not a SEPM id" in str(info.value) and "\n" not in str(info.value)
+    assert session.calls == []
 
 
 def test_port_and_timeout_zero_are_kept_not_replaced_by_defaults():
@@ -811,7 +821,7 @@ def test_a_long_os_filter_is_split_and_each_part_paged():
     found = list(client.computers(os=systems))
     calls = session.calls_to("computers")
     assert 1 < len(calls) < 10 and all(call.head_bytes <= 8192 for call in calls)
-    assert [system for call in calls for system in call.params["os"]] == systems
+    assert [system for call in calls for system in call.query["os"]] == systems
     assert len(found) == 3 * len(calls)
 
 
@@ -835,5 +845,29 @@ def test_every_command_request_fits_and_carries_each_target_once_in_order(ids, g
     client.send_command("restart", computer_ids=ids, group_ids=groups, body=RESTART_BODY)
     sent = session.calls_to("command-queue/restart")
     assert all(call.head_bytes <= limit for call in sent)
-    assert sent_ids([call for call in sent if "computer_ids" in call.params], "computer_ids") == ids
-    assert sent_ids([call for call in sent if "group_ids" in call.params], "group_ids") == groups
+    for parameter, targets in (("computer_ids", ids), ("group_ids", groups)):
+        calls = [call for call in sent if parameter in call.params]
+        assert sent_ids(calls, parameter) == targets
+        # As full as the limit allows: one target more, prepared in full, would not have fitted.
+        for call, following in zip(calls, calls[1:]):
+            one_more = {parameter: "%s,%s" % (call.params[parameter], following.params[parameter].split(",")[0])}
+            assert client.request_head_bytes("POST", "command-queue/restart", one_more, RESTART_BODY) > limit
+
+
+@settings(max_examples=60, deadline=None)
+@given(ids=st.lists(st.text(alphabet="0123456789ABCDEF", min_size=32, max_size=32), max_size=400),
+       systems=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30), max_size=40),
+       token=st.text(alphabet="0123456789abcdef-", min_size=8, max_size=400), data=st.data())
+def test_the_split_measure_is_the_head_of_the_request_as_prepared(ids, systems, token, data):
+    """split_for_url's cheap measure says what request_head_bytes (the prepared request's real head) says, chunk by chunk."""
+    client, _session, _clock = make_client(token=token)
+    cases = (
+        ("POST", "command-queue/restart", RESTART_BODY, ids, lambda chunk: {"computer_ids": ",".join(chunk)}),
+        ("GET", "groups/E5E684A6092E5BB90F46E84BB6F35BBC/computers", None, systems,
+         lambda chunk: {"computerName": "WIN-*", "os": list(chunk), "pageSize": 1000, "pageIndex": 99999}),
+    )
+    for method, path, body, items, params_for in cases:
+        head_of = client.head_measure(method, path, body)
+        start = data.draw(st.integers(0, len(items)))
+        chunk = items[start:data.draw(st.integers(start, len(items)))]
+        assert head_of(params_for(chunk)) == client.request_head_bytes(method, path, params_for(chunk), body)

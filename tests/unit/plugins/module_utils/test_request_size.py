@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -16,6 +17,7 @@ from hypothesis import given, settings, strategies as st
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.request_size import (
     RequestTooLarge,
     head_bytes,
+    query_length,
     split_to_fit,
 )
 
@@ -25,6 +27,7 @@ HEADER_VALUES = st.text(alphabet=[chr(code) for code in list(range(0x21, 0x7F)) 
                         min_size=1, max_size=60)
 QUERY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
 TOKENS = st.text(alphabet="ABCDEFabcdef0123456789-._~+/=", min_size=1, max_size=120)
+QUERY_VALUES = st.one_of(QUERY_TEXT, GUIDS, st.integers(), st.booleans(), st.none())
 
 
 class HeadRecorder:
@@ -101,6 +104,28 @@ def test_the_host_header_leaves_out_the_schemes_own_port():
     assert head_bytes("GET", "https://[::1]:8446/", {}) == len(b"GET / HTTP/1.1\r\nHost: [::1]:8446\r\n\r\n")
     assert head_bytes("GET", "https://sepm01.example.com.:8446/x?a=1", {"A": "b"}) == len(
         b"GET /x?a=1 HTTP/1.1\r\nHost: sepm01.example.com:8446\r\nA: b\r\n\r\n")
+
+
+# -- the length of a query, counted from its parts ----------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(params=st.dictionaries(
+    st.one_of(st.sampled_from(["computer_ids", "group_ids", "os", "computerName", "pageSize", "pageIndex"]), QUERY_TEXT),
+    st.one_of(QUERY_VALUES, st.lists(QUERY_VALUES, max_size=6), st.builds(",".join, st.lists(GUIDS, max_size=300))),
+    max_size=5))
+def test_query_length_is_the_length_of_the_query_requests_puts_in_the_url(params):
+    prepared = requests.Session().prepare_request(requests.Request(
+        "GET", "https://sepm01.example.com:8446/sepm/api/v1/groups/%7B0A%7D/computers", params=params))
+    assert query_length(params) == len(urlsplit(prepared.url).query)
+
+
+@pytest.mark.parametrize("params", [
+    "computer_ids=A", b"computer_ids=A", [("os", "Windows")], {"os": [["Windows"]]}, {"os": {"Windows": 1}},
+    {"os": b"Windows"}, {"pageSize": 1.5}, {1: "one"},
+])
+def test_query_length_leaves_other_shapes_to_a_full_measure(params):
+    assert query_length(params) is None
 
 
 # -- the split rule, measured with requests' own encoder --------------------------------------------
