@@ -16,7 +16,8 @@ Figures only: nothing here fails on time. The machine's load average is printed 
 
 Run: python tests/bench/bench_rollout.py                  (every row of the README's table, then the throttle comparison)
      python tests/bench/bench_rollout.py --fleet 20000 --batch 2000        (one row; --serial '[1, "10%", "25%"]')
-     [--time-scale 60] [--poll-interval 1] [--throttle-fleet 100] [--health-checks '[]'] [--keep-dir DIR] [--profile-dir DIR]
+     [--time-scale 60] [--poll-interval 1] [--throttle-fleet 100] [--health-checks '[]'] [--batches-ahead 2]
+     [--keep-dir DIR] [--profile-dir DIR]
 ``--profile-dir`` keeps a cProfile of every task's worker process there (``profile_hook/sitecustomize.py``) and
 one of the emulator (``profiled_emulator.py``): profiled runs are slower, so their figures are not the table's.
 """
@@ -83,7 +84,7 @@ class RunFileWatch:
 
 
 def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir=None, keep_dir=None,  # pylint: disable=too-many-arguments
-            health_checks=None):
+            health_checks=None, batches_ahead=None):
     """One rollout against a fresh emulator; returns what the row prints from."""
     wrapped = {}
     if profile_dir:
@@ -104,6 +105,8 @@ def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir
         }
         if health_checks is not None:
             variables["rollout_health_checks"] = health_checks
+        if batches_ahead is not None:
+            variables["rollout_batches_ahead"] = batches_ahead
         meter_path = Path(workdir) / "meter.json"
         env = {
             "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
@@ -174,10 +177,11 @@ def span_seconds(batches):
     return (ended - began).total_seconds()
 
 
-def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir=None, health_checks=None):  # pylint: disable=too-many-arguments
+def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir=None, health_checks=None,  # pylint: disable=too-many-arguments
+            batches_ahead=None):
     """Run one row and print its figures; returns the row's summary for the closing table."""
     outcome = rollout(fleet, serial, time_scale, poll_interval, profile_dir=profile_dir, keep_dir=keep_dir,
-                      health_checks=health_checks)
+                      health_checks=health_checks, batches_ahead=batches_ahead)
     report, settings, requests_made, meter = outcome["report"], outcome["settings"], outcome["requests"], outcome["meter"]
     per_batch_sim = settings["download_s"] + settings["install_s"] + settings["restart_s"]
     batches = [b for b in report["batches"] if not b["gated"] and b["started"] and b["finished"]]
@@ -272,6 +276,7 @@ def main():
                         "(default 100 for the whole table, 0 for one row)")
     parser.add_argument("--health-checks", type=json.loads, help="rollout_health_checks as JSON ('[]' runs none; "
                         "default: the role's, every check settling two heartbeats)")
+    parser.add_argument("--batches-ahead", type=int, help="rollout_batches_ahead (default: the role's, 1)")
     parser.add_argument("--keep-dir", help="keep each row's JSON report, per-task meter and play output in this folder")
     parser.add_argument("--profile-dir", help="keep a cProfile of each rollout task's worker process in this folder")
     options = parser.parse_args()
@@ -287,7 +292,7 @@ def main():
     summaries = []
     for fleet, serial, scale in rows:
         summaries.append(measure(fleet, serial, scale, options.poll_interval, options.profile_dir, options.keep_dir,
-                                 options.health_checks))
+                                 options.health_checks, options.batches_ahead))
     print()
     print("| fleet / batch | span / ideal | controller CPU per batch (max) | peak controller memory | requests per endpoint per step "
           "| largest request head | batch task arguments / result | load |")

@@ -39,6 +39,8 @@ class Track:
         self.steps = {}
         self.before = {}
         self.health = None
+        # Rows of command ids the SEPM showed all final, in this task: they do not change again.
+        self._final_rows = {}
 
     def to_dict(self):
         wait = self.wait
@@ -144,12 +146,19 @@ class Track:
         return True
 
     def _command_rows(self):
+        """The rows of the track's command by computer; a command id whose rows are all final is not read again."""
         ids = {self.run.computers[name]["id"]: name for name in self.names}
         rows = {}
-        for row in read_command(self.driver.client, self.command_ids):
-            name = ids.get(row["computer_id"])
-            if name is not None:
-                rows[name] = row
+        for command_id in self.command_ids:
+            found = self._final_rows.get(command_id)
+            if found is None:
+                found = read_command(self.driver.client, [command_id])
+                if found and all(row["final"] for row in found):
+                    self._final_rows[command_id] = found
+            for row in found:
+                name = ids.get(row["computer_id"])
+                if name is not None:
+                    rows[name] = row
         return rows
 
     def _settle_rejected(self, rows, what):
