@@ -20,7 +20,10 @@ each batch by the rules a run obeys (``rollout.py``):
 * a soak ends a run once its soaked computers are placed, as a closed window does: the next
   batch waits until the soak's end, and so maybe for a later window;
 * a later run plans its batches anew from the serial's start, with the plan's HA and group
-  budget rooms: the batches it places are the budgeted ones.
+  budget rooms: the batches it places are the budgeted ones, with HA partners two batches
+  apart as ``plan.py`` keeps them, planned one at a time (``iter_batches``), so without the
+  plan's check against the batches planned without that (where the check would drop the
+  spacing, a later run may be forecast a batch longer).
 
 Durations come from earlier runs (the ``batches`` of their JSON reports, or this run's log; ``forecast_samples.py``):
 a liveupdate batch that started alone gives a *first* duration (its start to its end), one
@@ -40,11 +43,12 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from collections import Counter
 
 # The measurements are forecast's API too: callers import them from here.
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.forecast_samples import (
     CASES, DEFAULT_SHARE, durations_from_log, durations_from_reports, load_reports, moment_of, spread)
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import iter_batches
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import iter_batches, spaces_partners
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import next_open, occurrences, parse_windows, time_left
 
 __all__ = ["CASES", "DEFAULT_SHARE", "durations_from_log", "durations_from_reports", "spread", "forecast_run",
@@ -194,12 +198,14 @@ def _waiting_hosts(batches, rules):
     return waiting
 
 
-def _next_run(waiting, options, rules, run):
+def _next_run(waiting, options, rules, run, members=None):
+    """The batches of run ``run`` over the hosts of ``waiting``; ``members`` counts each cluster's waiting members."""
     number = 0
     # The run's options are normalised (``_rollout/options.py``): each method has its own serial.
     for method, serial in (("liveupdate", options["serial"]), ("package", options["package_serial"])):
         queue = list(waiting[method].values())
-        for hosts in iter_batches(queue, serial, rules.cluster_room, rules.group_room) if queue else ():
+        spaced = spaces_partners(method, options.get("deliver_ahead"))
+        for hosts in iter_batches(queue, serial, rules.cluster_room, rules.group_room, None, spaced, members) if queue else ():
             number += 1
             yield {"label": "%d.%d" % (run, number), "method": method, "hosts": hosts}
 
@@ -227,6 +233,7 @@ def _simulate(batches, schedule, start, durations, options, rules, run, continui
     span = (None, not_before) if not_before else None
     # Carried from run to run and emptied as batches are placed, so a run costs what it places.
     waiting = _waiting_hosts(batches, rules)
+    members = Counter(item[1] for pool in waiting.values() for item in pool.values() if item[1] is not None)
     pending = iter(batches)
     while True:
         head = next(pending, None)
@@ -248,7 +255,9 @@ def _simulate(batches, schedule, start, durations, options, rules, run, continui
             batch["window"] = schedule.period(batch["starts"])
             pool = waiting[batch["method"]]
             for name in batch["hosts"]:
-                pool.pop(name, None)
+                item = pool.pop(name, None)
+                if item is not None and item[1] is not None:
+                    members[item[1]] -= 1
         placed.extend(done)
         moment = schedule.room_at(at)[1]
         if hold is not None and done:
@@ -259,7 +268,7 @@ def _simulate(batches, schedule, start, durations, options, rules, run, continui
                 not_before = moment + datetime.timedelta(seconds=soak["for_s"])
                 span, hold = (moment, not_before), None
         run += 1
-        pending = _next_run(waiting, options, rules, run)
+        pending = _next_run(waiting, options, rules, run, members)
     return placed, span
 
 

@@ -29,6 +29,30 @@ fit waits for a later batch, keeping its place in the queue. Each batch is fille
 size from the queue in order, skipping blocked hosts; when only blocked hosts remain the
 batch is smaller, and later batches take the sizes that follow (the last repeating).
 
+**HA partners two batches apart** (``space_partners``; ``spaces_partners`` says when: liveupdate
+batches with ``deliver_ahead`` on, the only ones that take the patch ahead). While batch k
+restarts, batch k+1 takes its patch ahead, but never a partner of a computer in flight
+(``rules.deliver_ahead``): a delivered patch installs at the next restart whoever restarts it,
+and that partner is what the HA rule may still have to hold back. A partner in the very next
+batch therefore takes its patch only in its own turn. So:
+
+* a cluster that had a member in batch k is *spaced* in batch k+1 when its members not yet
+  batched fit one batch (at most its room): batch k+1 passes them over like a cluster with no
+  room, and they wait, keeping their place ahead of the hosts not reached yet, for batch k+2.
+  A cluster with more left than its room is not spaced and goes batch after batch as before:
+  spacing it every other batch would stretch it over twice the batches;
+* a batch takes spaced members only when nothing else is left that it may take: then, in
+  queue order, within their cluster's room and their group's budget. So a batch is below its
+  size only when every waiting host is held by its cluster's room or its group's budget, never
+  by the spacing; a canary's partner waits for batch 3 when batch 2 fills without it, and a
+  lone pair still goes in two batches in a row;
+* taking later hosts first can still leave a tail (a cluster or a tightly budgeted group with
+  more left than a batch takes) that a plan without spacing does not have. ``split_batches``
+  (and so ``plan_rollout``) then also plans without spacing and keeps those batches when they
+  are fewer: spacing never makes the rollout longer (more batches). ``iter_batches`` (the forecast's later runs,
+  one batch at a time) cannot look ahead so and spaces without that check;
+* a host the spacing kept out is not counted as held back by a group budget.
+
 **Group budgets**, beside the HA rule: at most ``max_restarting_per_group`` computers of one
 SEPM group restarting at once and at most ``max_downloading_per_group`` downloading at once
 (a whole number, or ``"N%"`` of the group's size in the SEPM - all its computers, not only
@@ -37,23 +61,22 @@ computer's own (home) group. Every computer of a batch downloads and then restar
 same time, so a batch holds at most the smaller of the two budgets of a group; a host that
 does not fit waits for a later batch, keeping its place, as for a cluster. The plan says per
 batch which hosts a group budget held back: those of a group whose budget the batch used up
-that it would have taken without the group budgets. While batches
-overlap (the next one downloads while this one downloads or restarts), ``may_download`` says
-whether the next batch fits the download budget beside what is still downloading.
+that it would have taken without the group budgets (in queue order, within the cluster rooms,
+spaced clusters last). While batches overlap (the next one downloads while this one downloads
+or restarts), ``may_download`` says whether the next batch fits the download budget beside
+what is still downloading.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import re
-from collections import deque
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils._plan_batches import Batcher
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.versions import is_below, release_of
 
 __all__ = ["Plan", "batch_sizes", "classify", "normalize_serial", "plan_rollout", "split_batches", "iter_batches", "OFFLINE_CHOICES",
-           "check_group_budget", "group_room", "group_rooms", "may_download", "hold_reason", "group_of"]
+           "check_group_budget", "group_room", "group_rooms", "may_download", "hold_reason", "group_of", "spaces_partners"]
 
 OFFLINE_CHOICES = ("skip", "wait")
 _PERCENT = re.compile(r"^\s*(\d+)\s*%\s*$")
@@ -293,10 +316,11 @@ def may_download(next_names, downloading, groups_of, download_room):
 
 
 def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), max_unavailable_per_cluster=1, offline="skip",
-                 max_restarting_per_group=None, max_downloading_per_group=None, group_sizes=None):
+                 max_restarting_per_group=None, max_downloading_per_group=None, group_sizes=None, space_partners=True):
     """Split ``hosts`` (dicts, in order) into batches; see the module docstring for the rules.
 
     ``group_sizes`` is ``{group path: computers}`` as the SEPM counts them (``groups.group_sizes``).
+    ``space_partners`` keeps HA partners a batch apart where it can (``spaces_partners`` says when).
     """
     if isinstance(max_unavailable_per_cluster, bool) or not isinstance(max_unavailable_per_cluster, int) \
             or max_unavailable_per_cluster < 1:
@@ -326,107 +350,61 @@ def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), 
     queued = dict((group, known[group]) for group in {item[2] for item in queue} if group is not None)
     plan = Plan([], accounted, capacity, [], group_rooms(restarting, queued, group_sizes),
                 group_rooms(downloading, queued, group_sizes))
-    plan.batches = split_batches(queue, serial, capacity, plan.group_room, plan.group_holds)
+    plan.batches = split_batches(queue, serial, capacity, plan.group_room, plan.group_holds, space_partners)
     return plan
 
 
-def split_batches(queue, serial, cluster_room, group_room=None, holds=None):
-    """Batches of ``queue`` by ``serial``: ``iter_batches`` as a list."""
-    return list(iter_batches(queue, serial, cluster_room, group_room, holds))
+def spaces_partners(method, deliver_ahead=True):
+    """Whether the batches of ``method`` keep HA partners a batch apart: only liveupdate batches take the patch ahead."""
+    return method == "liveupdate" and deliver_ahead is not False
 
 
-def iter_batches(queue, serial, cluster_room, group_room=None, holds=None):
+def split_batches(queue, serial, cluster_room, group_room=None, holds=None, space_partners=True):
+    """Batches of ``queue`` by ``serial``: ``iter_batches`` as a list, HA partners spaced only where that makes no more batches.
+
+    With ``space_partners``, when keeping partners a batch apart makes more batches than
+    planning without it, the batches are those planned without it (the module docstring).
+    """
+    spaced = Batcher(queue, cluster_room, group_room or {}, space_partners)
+    found = []
+    batches = list(_batches(spaced, serial, found))
+    if spaced.kept_apart:
+        plain = []
+        without = list(_batches(Batcher(queue, cluster_room, group_room or {}, False), serial, plain))
+        if len(without) < len(batches):
+            batches, found = without, plain
+    if holds is not None:
+        holds.extend(found)
+    return batches
+
+
+def iter_batches(queue, serial, cluster_room, group_room=None, holds=None, space_partners=True, members=None):
     """Batches of ``queue`` (``(name, cluster)`` or ``(name, cluster, group)`` in order) by ``serial``, one at a time.
 
     A batch holds at most ``cluster_room[c]`` (default 1) of cluster c and ``group_room[g]`` of
     group g (groups not in it have no budget). It takes hosts in queue order; one whose cluster
     has no room left is passed over and waits, ahead of the hosts not reached yet, for the next
-    batch; a group whose room is used up is not read further in this batch. ``holds``, a list,
-    gets one ``{name: group}`` per batch: the hosts a group budget held back (module docstring).
+    batch; a group whose room is used up is not read further in this batch. With
+    ``space_partners`` a cluster the batch before had waits too while other hosts can fill the
+    batch (the module docstring); one at a time, batches cannot be checked against a plan
+    without it, as ``split_batches`` does. ``holds``, a list, gets one ``{name: group}`` per
+    batch: the hosts a group budget held back (module docstring). ``members``, ``{cluster: its
+    members in queue}``, saves counting them when the caller keeps that count (the forecast does).
 
-    The waiting hosts stand in one queue per budgeted group (and one for the rest), merged by
-    their place in ``queue``: a batch costs what it reads, not the whole queue, however small a
-    group's budget; without budgets the queue is read in place.
+    A batch costs what it reads, not the whole queue, however small a group's budget (``_plan_batches``).
     """
+    return _batches(Batcher(queue, cluster_room, group_room or {}, space_partners, members), serial, holds)
+
+
+def _batches(batcher, serial, holds):
+    queue = batcher.queue
     batch_sizes(serial, len(queue))  # validates serial, even when nothing is left to batch
-    group_room = group_room or {}
-    if group_room:
-        positions = {}
-        for position, item in enumerate(queue):
-            key = item[2] if len(item) > 2 and item[2] in group_room else None
-            positions.setdefault(key, []).append(position)
-        streams = dict((key, _Stream(found)) for key, found in positions.items())
-    else:
-        streams = {None: _Stream(range(len(queue)))}
     waiting = len(queue)
     for nominal in _nominal_sizes(serial, len(queue)):
         if not waiting:
             return
-        batch, full, passed = _fill(queue, streams, min(nominal, waiting), cluster_room, group_room)
-        waiting -= len(batch)
+        filled = batcher.fill(min(nominal, waiting))
+        waiting -= len(filled.places)
         if holds is not None:
-            holds.append(_held(queue, streams, full, passed, batch, min(nominal, waiting + len(batch))))
-        yield [queue[position][0] for position in batch]
-
-
-class _Stream:
-    """The waiting hosts of one group (by their places in the queue): those passed over first, then the unread ones."""
-
-    __slots__ = ("places", "read", "passed")
-
-    def __init__(self, places):
-        self.places = places
-        self.read = 0
-        self.passed = deque()
-
-    def head(self):
-        if self.passed:
-            return self.passed[0]
-        return self.places[self.read] if self.read < len(self.places) else None
-
-    def pop(self):
-        if self.passed:
-            return self.passed.popleft()
-        self.read += 1
-        return self.places[self.read - 1]
-
-    def waiting(self):
-        return itertools.chain(self.passed, itertools.islice(self.places, self.read, None))
-
-
-def _fill(queue, streams, size, cluster_room, group_room):
-    """One batch (places in the queue) of up to ``size`` hosts; the groups whose room it used up; the places a cluster held."""
-    heads = [(stream.head(), key) for key, stream in streams.items() if stream.head() is not None]
-    heapq.heapify(heads)
-    batch, passed, per_cluster, per_group, full = [], {}, {}, {}, set()
-    while heads and len(batch) < size:
-        _place, key = heapq.heappop(heads)
-        stream = streams[key]
-        place = stream.pop()
-        cluster = queue[place][1]
-        if cluster is not None and per_cluster.get(cluster, 0) >= cluster_room.get(cluster, 1):
-            passed.setdefault(key, []).append(place)
-        else:
-            batch.append(place)
-            if cluster is not None:
-                per_cluster[cluster] = per_cluster.get(cluster, 0) + 1
-            if key is not None:
-                per_group[key] = per_group.get(key, 0) + 1
-                if per_group[key] >= group_room[key]:
-                    full.add(key)
-                    continue
-        following = stream.head()
-        if following is not None:
-            heapq.heappush(heads, (following, key))
-    for key, places in passed.items():
-        streams[key].passed.extendleft(reversed(places))
-    return batch, full, {place for places in passed.values() for place in places}
-
-
-def _held(queue, streams, full, by_cluster, batch, size):
-    """``{name: group}`` of the hosts the full groups' budgets kept out of ``batch``: those the batch would have
-    taken without the group budgets (its ``size`` first hosts in queue order, the ones a cluster held aside)."""
-    kept_out = ((place, 1) for place in heapq.merge(*(streams[key].waiting() for key in sorted(full)))
-                if place not in by_cluster)
-    merged = heapq.merge(((place, 0) for place in batch), kept_out)
-    return dict((queue[place][0], queue[place][2]) for place, kind in itertools.islice(merged, size) if kind)
+            holds.append(batcher.held(filled))
+        yield [queue[place][0] for place in filled.places]

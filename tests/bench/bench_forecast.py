@@ -41,7 +41,7 @@ def case(computers, serial, windows, label, budget=None):
     queue = [(name, clusters.get(name), groups_of.get(name)) for name in names]
     batches = [{"label": str(number), "method": "liveupdate", "hosts": hosts}
                for number, hosts in enumerate(split_batches(queue, serial, room, group_room), 1)]
-    options = dict(OPTIONS, serial=serial)
+    options = dict(OPTIONS, serial=serial, package_serial=serial)
     start = datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.timezone.utc)
     timings, result = [], None
     for _attempt in range(3):

@@ -21,7 +21,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import Se
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.groups import group_sizes, normalize_path
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.install_package import inspect_package
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.patches import CONSOLE_STEPS, packages_from_events
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import plan_rollout
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import plan_rollout, spaces_partners
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.policies import find_policy
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.soak import arrival_ms
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.targets import fetch_records
@@ -104,7 +104,7 @@ def plan_by_method(hosts, methods, clusters, target, sepm_version, options, grou
             continue
         plan = plan_rollout(chosen, target, sepm_version, serial_of(options, method), options["max_unavailable_per_cluster"],
                             options["offline"], options.get("max_restarting_per_group"), options.get("max_downloading_per_group"),
-                            group_sizes)
+                            group_sizes, spaces_partners(method, options.get("deliver_ahead")))
         batches.extend((method, list(batch), plan.held_back(index)) for index, batch in enumerate(plan.batches))
         accounted.update(plan.accounted)
         rooms["cluster"].update(plan.cluster_room)

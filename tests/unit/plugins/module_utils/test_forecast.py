@@ -296,6 +296,36 @@ def test_later_runs_plan_the_group_budgeted_batches():
         assert row["computers"] <= 3
 
 
+def test_later_runs_keep_ha_partners_two_batches_apart_as_the_plan_does():
+    names = ["SQL-01-N1", "SQL-01-N2", "WS-1", "WS-2", "WS-3", "WS-4"]
+    clusters = {"SQL-01-N1": "SQL-01", "SQL-01-N2": "SQL-01"}
+    options = dict(OPTIONS, serial=[2], package_serial=[2])
+    left = [{"label": "1", "method": "liveupdate", "hosts": names}]
+    spaced = [["SQL-01-N1", "WS-1"], ["WS-2", "WS-3"], ["SQL-01-N2", "WS-4"]]
+    assert [batch["hosts"] for batch in forecast.plan_next_run(left, options, clusters, {}, 2)] == spaced
+    assert [batch["hosts"] for batch in planned(names, [2], clusters)] == spaced
+    # Nothing takes the patch ahead with deliver_ahead off, nor in a package batch: the partners go as before.
+    before = [["SQL-01-N1", "WS-1"], ["SQL-01-N2", "WS-2"], ["WS-3", "WS-4"]]
+    assert [batch["hosts"] for batch in forecast.plan_next_run(left, dict(options, deliver_ahead=False), clusters, {}, 2)] == before
+    package = [dict(left[0], method="package")]
+    assert [batch["hosts"] for batch in forecast.plan_next_run(package, options, clusters, {}, 2)] == before
+
+
+def test_a_later_run_spaces_by_the_members_still_waiting():
+    names = ["C-N1", "C-N2", "C-N3", "WS-1", "WS-2"]
+    clusters = dict.fromkeys(names[:3], "C")
+    room = {"C": 1}
+    options = dict(OPTIONS, serial=[1, 2])
+    batches = planned(names, [1, 2], clusters, room)
+    assert [batch["hosts"] for batch in batches] == [["C-N1"], ["C-N2", "WS-1"], ["C-N3", "WS-2"]]
+    # Run 1 ends after the canary (its soak); run 2 plans the rest from the serial's start. C-N1 is patched, so once
+    # C-N2 is in, C has one member left, which fits its room: it waits a batch.
+    result = forecast.forecast_run(batches, [], START, {"first": [600], "pace": [300]}, options, clusters, room,
+                                   with_hosts=True, soak={"hosts": 1, "for_s": 3600})
+    assert [(row["label"], row["hosts"]) for row in result["batches"]] == [
+        ("1", ["C-N1"]), ("2.1", ["C-N2"]), ("2.2", ["WS-1", "WS-2"]), ("2.3", ["C-N3"])]
+
+
 @PROPERTY
 @given(scenarios(), st.integers(1, 3), st.integers(1, 10), st.integers(0, 12 * 3600))
 def test_group_budgets_hold_in_every_run_and_no_batch_starts_inside_the_soak(scenario, groups, rooms, soak_s):

@@ -207,6 +207,26 @@ def test_hosts_take_their_own_method_and_clusters_one():
                                 "14.3.25029.9000", options)
 
 
+@pytest.mark.parametrize("deliver_ahead, liveupdate", [
+    (True, [["A-N1", "W-1"], ["W-2", "W-3"], ["A-N2", "W-4"]]),    # A-N2 two batches after A-N1: batch 2 takes its patch ahead
+    (False, [["A-N1", "W-1"], ["A-N2", "W-2"], ["W-3", "W-4"]]),   # nothing goes ahead: the partners go as before
+])
+def test_only_liveupdate_batches_keep_ha_partners_apart_while_delivering_ahead(deliver_ahead, liveupdate):
+    options = check_options(dict(windows=window(6), serial=[2], package_serial=[2], max_unavailable_per_cluster=1,
+                                 staging_group="Patch Staging", offline="skip", policy_timeout=1, delivery_timeout=1,
+                                 restart_timeout=1, poll_interval=1, failure_budget=1, max_fail_percentage=1,
+                                 deliver_ahead=deliver_ahead))
+    names = ["A-N1", "A-N2", "W-1", "W-2", "W-3", "W-4", "P-N1", "P-N2", "Q-1", "Q-2", "Q-3", "Q-4"]
+    clusters = dict((name, name[0]) for name in names if "-N" in name)
+    computers = [dict(name=name, agent_version=OLD, os_name="Windows Server 2022", online=True, cluster=clusters.get(name))
+                 for name in names]
+    methods = dict((name, "package" if name[0] in "PQ" else "liveupdate") for name in names)
+    planned, _accounted, _room = planning.plan_by_method(computers, methods, clusters, PATCH, "14.3.25029.9000", options)
+    assert [batch[1] for batch in planned if batch[0] == "liveupdate"] == liveupdate
+    # A package batch goes host by host and never ahead.
+    assert [batch[1] for batch in planned if batch[0] == "package"] == [["P-N1", "Q-1"], ["P-N2", "Q-2"], ["Q-3", "Q-4"]]
+
+
 @pytest.mark.parametrize("package, target, message", [
     ({}, PATCH, "give rollout_package_path"),
     (dict(PACKAGE, version="14.3.9681.8100"), "", "clients take patches only in the SEPM's own release"),

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -19,8 +20,10 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.plan import (
     classify,
     group_room,
     hold_reason,
+    iter_batches,
     may_download,
     plan_rollout,
+    spaces_partners,
     split_batches,
 )
 
@@ -162,12 +165,101 @@ def test_cluster_members_wait_for_later_batches():
     plan = plan_rollout(hosts, TARGET, SEPM, serial=3)
     assert plan.batches == [["sql1", "web1", "web2"], ["sql2", "dc1"], ["sql3", "dc2"]]
     two = plan_rollout(hosts, TARGET, SEPM, serial=3, max_unavailable_per_cluster=2)
-    assert two.batches == [["sql1", "sql2", "web1"], ["sql3", "web2", "dc1"], ["dc2"]]
+    # sql3, the last of its cluster, waits a batch more: web2, dc1 and dc2 fill batch 2, and batch 2 can then take
+    # its patch while sql1 and sql2 restart (no partner of theirs in it).
+    assert two.batches == [["sql1", "sql2", "web1"], ["web2", "dc1", "dc2"], ["sql3"]]
+    assert plan_rollout(hosts, TARGET, SEPM, serial=3, max_unavailable_per_cluster=2, space_partners=False).batches == [
+        ["sql1", "sql2", "web1"], ["sql3", "web2", "dc1"], ["dc2"]]
 
 
 def test_only_blocked_hosts_left_makes_smaller_batches():
     hosts = [host("n%d" % number, cluster="ha") for number in range(3)]
     assert plan_rollout(hosts, TARGET, SEPM, serial="100%").batches == [["n0"], ["n1"], ["n2"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# HA partners two batches apart, so the batch after a member's can take its patch ahead
+
+
+def test_partners_go_two_batches_apart_when_other_hosts_fill_the_batch_between():
+    hosts = [host("SQL-01-N1", cluster="SQL-01"), host("SQL-01-N2", cluster="SQL-01")] + [host("WS-%d" % n) for n in range(1, 5)]
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=2)
+    assert plan.batches == [["SQL-01-N1", "WS-1"], ["WS-2", "WS-3"], ["SQL-01-N2", "WS-4"]]
+    assert plan.group_holds == [{}, {}, {}]
+    # Before, the partner went in the very next batch, which then took its patch only in its own turn.
+    assert plan_rollout(hosts, TARGET, SEPM, serial=2, space_partners=False).batches == [
+        ["SQL-01-N1", "WS-1"], ["SQL-01-N2", "WS-2"], ["WS-3", "WS-4"]]
+
+
+def test_the_canary_partner_waits_for_the_third_batch():
+    hosts = [host("SQL-01-N1", cluster="SQL-01"), host("SQL-01-N2", cluster="SQL-01")] + [host("WS-%02d" % n) for n in range(1, 20)]
+    plan = plan_rollout(hosts, TARGET, SEPM)          # serial [1, "10%", "25%"]: 1, 2, then 5 at a time
+    assert plan.batches[:3] == [["SQL-01-N1"], ["WS-01", "WS-02"], ["SQL-01-N2", "WS-03", "WS-04", "WS-05", "WS-06"]]
+    assert [len(batch) for batch in plan.batches] == batch_sizes((1, "10%", "25%"), 21)
+
+
+def test_with_only_partners_left_a_batch_still_fills():
+    pairs = [host("A-N1", cluster="A"), host("B-N1", cluster="B"), host("A-N2", cluster="A"), host("B-N2", cluster="B")]
+    assert plan_rollout(pairs, TARGET, SEPM, serial=2).batches == [["A-N1", "B-N1"], ["A-N2", "B-N2"]]
+    # One workstation is not enough for batch 2: it takes it first, then the partners, in queue order.
+    hosts = pairs[:2] + [host("WS-1")] + pairs[2:] + [host("WS-2")]
+    assert plan_rollout(hosts, TARGET, SEPM, serial=3).batches == [["A-N1", "B-N1", "WS-1"], ["A-N2", "B-N2", "WS-2"]]
+
+
+@pytest.mark.parametrize("workstations, serial, batches", [
+    (0, (1, "10%", "25%"), [["A-N1"], ["A-N2"]]),          # a lone pair: nothing to put between them
+    (1, (1, "10%", "25%"), [["A-N1"], ["WS-1"], ["A-N2"]]),
+    (1, 2, [["A-N1", "WS-1"], ["A-N2"]]),
+    (1, 3, [["A-N1", "WS-1"], ["A-N2"]]),
+    (2, 2, [["A-N1", "WS-1"], ["A-N2", "WS-2"]]),          # batch 2 does not fill without A-N2: no batch is left short
+])
+def test_small_fleets(workstations, serial, batches):
+    hosts = [host("A-N1", cluster="A"), host("A-N2", cluster="A")] + [host("WS-%d" % n) for n in range(1, workstations + 1)]
+    assert plan_rollout(hosts, TARGET, SEPM, serial=serial).batches == batches
+
+
+def test_room_two_with_three_member_clusters():
+    hosts = [host("C-N%d" % n, cluster="C") for n in (1, 2, 3)] + [host("D-N%d" % n, cluster="D") for n in (1, 2, 3)] + \
+        [host("WS-%d" % n) for n in range(1, 7)]
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=4, max_unavailable_per_cluster=2)
+    assert plan.batches == [["C-N1", "C-N2", "D-N1", "D-N2"], ["WS-1", "WS-2", "WS-3", "WS-4"], ["C-N3", "D-N3", "WS-5", "WS-6"]]
+    # After a canary the two members left fit the room: they wait a batch and go together.
+    canary = plan_rollout(hosts[:3] + hosts[6:10], TARGET, SEPM, serial=[1, 3], max_unavailable_per_cluster=2)
+    assert canary.batches == [["C-N1"], ["WS-1", "WS-2", "WS-3"], ["C-N2", "C-N3", "WS-4"]]
+
+
+def test_a_cluster_with_more_left_than_its_room_goes_batch_after_batch():
+    hosts = [host("C-N%d" % n, cluster="C") for n in (1, 2, 3)] + [host("WS-%d" % n) for n in range(1, 5)]
+    # Spacing it every other batch would stretch three members over five batches; the last one still waits a batch.
+    assert plan_rollout(hosts, TARGET, SEPM, serial=2).batches == [["C-N1", "WS-1"], ["C-N2", "WS-2"], ["WS-3", "WS-4"], ["C-N3"]]
+
+
+def test_spacing_never_makes_the_plan_longer():
+    hosts = [host("A-N1", cluster="A"), host("B-N1", cluster="B"), host("C-N1", cluster="C"), host("A-N2", cluster="A"),
+             host("B-N2", cluster="B"), host("C-N2", cluster="C"), host("WS-1"), host("C-N3", cluster="C")]
+    queue = [(item["name"], item.get("cluster"), None) for item in hosts]
+    # Batch by batch, spacing would spend WS-1 early and leave C's last two members a batch each.
+    assert len(list(iter_batches(queue, 2, {}))) == 5
+    plain = [["A-N1", "B-N1"], ["C-N1", "A-N2"], ["B-N2", "C-N2"], ["WS-1", "C-N3"]]
+    assert plan_rollout(hosts, TARGET, SEPM, serial=2).batches == plain
+    assert split_batches(queue, 2, {}) == plain
+
+
+def test_group_budgets_with_clusters_hold_back_only_what_the_budget_kept_out():
+    hosts = [host("B-N1", cluster="B", group=BRANCH), host("WS-1"), host("B-N2", cluster="B", group=BRANCH), host("WS-2"),
+             host("BR-1", group=BRANCH), host("WS-3"), host("WS-4"), host("BR-2", group=BRANCH), host("WS-5")]
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=3, max_restarting_per_group=1)
+    assert plan.batches == [["B-N1", "WS-1", "WS-2"], ["BR-1", "WS-3", "WS-4"], ["B-N2", "WS-5"], ["BR-2"]]
+    # B-N2 waits for its cluster (in batch 1: its partner is in it; in batch 2: its partner's batch was just before),
+    # not for the branch's budget; in batch 3 B-N2 takes the branch's one place, and BR-2 waits for the budget.
+    assert plan.group_holds == [{}, {}, {"BR-2": BRANCH}, {}]
+    assert plan.held_back(2) == {"BR-2": "group budget: at most 1 of My Company\\Branch restarting at once"}
+
+
+def test_only_liveupdate_batches_with_deliver_ahead_space_partners():
+    assert spaces_partners("liveupdate") and spaces_partners("liveupdate", None)
+    assert not spaces_partners("liveupdate", False)
+    assert not spaces_partners("package"), "a package batch goes host by host and never takes the patch ahead"
 
 
 def test_plan_to_dict_is_json():
@@ -445,8 +537,10 @@ def test_group_budget_properties(hosts, serial, restarting, downloading, max_una
         for name, group in plan.group_holds[index].items():
             assert by_name[name]["group"] == group and name not in batch
             assert sum(1 for other in batch if by_name[other].get("group") == group) == plan.group_room[group]
-    # the order is kept otherwise: a host batched after one behind it was kept out by its cluster or group
+    # the order is kept otherwise: a host batched after one behind it was kept out by its cluster or group, or its
+    # cluster had a member in the batch before
     position = dict((name, index) for index, batch in enumerate(plan.batches) for name in batch)
+    cluster_of = dict((item["name"], item.get("cluster")) for item in hosts)
     for first, second in zip(eligible, eligible[1:]):
         if position[first] > position[second]:
             batch = plan.batches[position[second]]
@@ -455,8 +549,95 @@ def test_group_budget_properties(hosts, serial, restarting, downloading, max_una
                 >= plan.cluster_room[cluster]
             group_full = group in plan.group_room and sum(1 for n in batch if by_name[n].get("group") == group) \
                 >= plan.group_room[group]
-            assert cluster_full or group_full
+            assert cluster_full or group_full or cluster in spaced_in(plan.batches, position[second], cluster_of,
+                                                                      plan.cluster_room)
     for batch in plan.batches:
         assert batch == sorted(batch, key=eligible.index)
     if restarting is None and downloading is None:
         assert plan.group_holds == [{} for _batch in plan.batches]
+
+
+# ---------------------------------------------------------------------------------------------
+# HA spacing properties
+
+
+def spaced_in(batches, index, cluster_of, room):
+    """The clusters batch ``index`` takes last: the batch before had a member, and the members left fit their room."""
+    if index == 0:
+        return set()
+    before = {cluster_of[name] for name in batches[index - 1]} - {None}
+    left = Counter(cluster_of[name] for batch in batches[index:] for name in batch)
+    return {cluster for cluster in before if 0 < left[cluster] <= room.get(cluster, 1)}
+
+
+@st.composite
+def queues(draw):
+    """A queue of (name, cluster, group) - pairs, bigger clusters and free hosts - with cluster and group rooms."""
+    queue = []
+    for number in range(draw(st.integers(0, 40))):
+        cluster = draw(st.one_of(st.none(), st.none(), st.sampled_from(["c%d" % n for n in range(8)])))
+        group = draw(st.sampled_from([BRANCH, OFFICE, None, None]))
+        queue.append(("host%03d" % number, cluster, group))
+    queue = draw(st.permutations(queue))
+    cluster_room = draw(st.fixed_dictionaries(dict(("c%d" % n, st.integers(1, 3)) for n in range(8))))
+    group_room = draw(st.one_of(st.just({}), st.fixed_dictionaries({BRANCH: st.integers(1, 4), OFFICE: st.integers(1, 6)})))
+    return queue, cluster_room, group_room
+
+
+@PROPERTY
+@given(queues(), SERIAL)
+def test_spacing_takes_the_partners_of_the_batch_before_only_when_nothing_else_fits(drawn, serial):
+    queue, cluster_room, group_room = drawn
+    holds = []
+    batches = list(iter_batches(queue, serial, cluster_room, group_room, holds))
+    cluster_of = dict((name, cluster) for name, cluster, _group in queue)
+    group_of_host = dict((name, group) for name, _cluster, group in queue)
+    place = dict((item[0], index) for index, item in enumerate(queue))
+    assert sorted(name for batch in batches for name in batch) == sorted(cluster_of)
+    items = serial if isinstance(serial, list) else [serial]
+    waiting = len(queue)
+    for index, batch in enumerate(batches):
+        size = min(_expected_size(items[min(index, len(items) - 1)], len(queue)), waiting)
+        waiting -= len(batch)
+        clusters = Counter(cluster_of[name] for name in batch if cluster_of[name])
+        groups = Counter(group_of_host[name] for name in batch if group_of_host[name] in group_room)
+        assert batch and len(batch) <= size
+        assert all(count <= cluster_room[cluster] for cluster, count in clusters.items())
+        assert all(count <= group_room[group] for group, count in groups.items())
+        spaced = spaced_in(batches, index, cluster_of, cluster_room)
+        late = [name for name in batch if cluster_of[name] in spaced]
+        for later in (name for following in batches[index + 1:] for name in following):
+            cluster, group = cluster_of[later], group_of_host[later]
+            if (cluster and clusters[cluster] >= cluster_room[cluster]) or (group in group_room and groups[group] >= group_room[group]):
+                continue  # its cluster's room or its group's budget holds it
+            # It fitted: the batch was full, and took before it only hosts ahead of it in the queue ...
+            assert len(batch) == size
+            if cluster in spaced:
+                assert all(place[name] < place[later] for name in late)
+            else:
+                # ... and no partner of the batch before while it waited
+                assert not late and all(place[name] < place[later] for name in batch)
+        for name in holds[index]:
+            assert group_of_host[name] in group_room and groups[group_of_host[name]] == group_room[group_of_host[name]]
+            if cluster_of[name] in spaced:
+                assert late or len(batch) < size, "a host the spacing kept out is not held back by a group budget"
+
+
+@PROPERTY
+@given(queues(), SERIAL)
+def test_spacing_never_makes_the_plan_longer_or_a_batch_short(drawn, serial):
+    queue, cluster_room, group_room = drawn
+    spaced = split_batches(queue, serial, cluster_room, group_room)
+    plain = split_batches(queue, serial, cluster_room, group_room, space_partners=False)
+    assert len(spaced) <= len(plain)
+    assert sorted(name for batch in spaced for name in batch) == sorted(item[0] for item in queue)
+    cluster_of = dict((name, cluster) for name, cluster, _group in queue)
+    group_of_host = dict((name, group) for name, _cluster, group in queue)
+    items = serial if isinstance(serial, list) else [serial]
+    for index, batch in enumerate(spaced[:-1]):
+        if len(batch) < _expected_size(items[min(index, len(items) - 1)], len(queue)):
+            # a short batch: every host after it is held by its cluster's room or its group's budget in it
+            for later in (name for following in spaced[index + 1:] for name in following):
+                cluster, group = cluster_of[later], group_of_host[later]
+                assert (cluster and sum(1 for name in batch if cluster_of[name] == cluster) >= cluster_room[cluster]) \
+                    or (group in group_room and sum(1 for name in batch if group_of_host[name] == group) >= group_room[group])
