@@ -366,16 +366,19 @@ def split_batches(queue, serial, cluster_room, group_room=None, holds=None, spac
     planning without it, the batches are those planned without it (the module docstring).
     """
     spaced = Batcher(queue, cluster_room, group_room or {}, space_partners)
-    found = []
+    found = [] if holds is not None else None
     batches = list(_batches(spaced, serial, found))
-    if spaced.kept_apart:
-        plain = []
-        without = list(_batches(Batcher(queue, cluster_room, group_room or {}, False), serial, plain))
-        if len(without) < len(batches):
-            batches, found = without, plain
+    # Only the count of the batches without spacing matters, unless they are fewer: then they are planned again with holds.
+    if spaced.kept_apart and _count(_batches(Batcher(queue, cluster_room, group_room or {}, False), serial, None)) < len(batches):
+        found = [] if holds is not None else None
+        batches = list(_batches(Batcher(queue, cluster_room, group_room or {}, False), serial, found))
     if holds is not None:
         holds.extend(found)
     return batches
+
+
+def _count(batches):
+    return sum(1 for _batch in batches)
 
 
 def iter_batches(queue, serial, cluster_room, group_room=None, holds=None, space_partners=True, members=None):

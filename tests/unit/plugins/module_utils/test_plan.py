@@ -242,7 +242,8 @@ def test_spacing_never_makes_the_plan_longer():
     assert len(list(iter_batches(queue, 2, {}))) == 5
     plain = [["A-N1", "B-N1"], ["C-N1", "A-N2"], ["B-N2", "C-N2"], ["WS-1", "C-N3"]]
     assert plan_rollout(hosts, TARGET, SEPM, serial=2).batches == plain
-    assert split_batches(queue, 2, {}) == plain
+    holds = []
+    assert split_batches(queue, 2, {}, None, holds) == plain and holds == [{}] * 4
 
 
 def test_group_budgets_with_clusters_hold_back_only_what_the_budget_kept_out():
