@@ -165,3 +165,25 @@ def page(content, number=0, last=True, total_pages=None, size=1000, **extra):
         body["totalPages"] = total_pages
     body.update(extra)
     return FakeResponse(200, body=body)
+
+
+def serve_connections(listener, answer):
+    """A local test server's loop: ``answer(connection, received)`` for each connection, until ``listener`` closes."""
+    while True:
+        try:
+            connection, _address = listener.accept()
+        except OSError:
+            return
+        with connection:
+            answer(connection, read_request_head(connection))
+
+
+def read_request_head(connection):
+    """What a local test server received up to the end of a request's headers (and any body bytes after them)."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        received += chunk
+    return received

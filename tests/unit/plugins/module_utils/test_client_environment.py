@@ -17,6 +17,7 @@ from ansible_collections.endpoint_ops.sepm.tests.unit.plugins.module_utils.fake_
     FakeSession,
     auth_ok,
     ok,
+    serve_connections,
 )
 
 HOST = "sepm.example.test"
@@ -43,23 +44,11 @@ class ConnectRecorder:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = "http://127.0.0.1:%d" % self.listener.getsockname()[1]
         self.request_lines = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        threading.Thread(target=serve_connections, args=(self.listener, self._answer), daemon=True).start()
 
-    def _serve(self):
-        while True:
-            try:
-                connection, _address = self.listener.accept()
-            except OSError:
-                return
-            with connection:
-                received = b""
-                while b"\r\n\r\n" not in received:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        break
-                    received += chunk
-                self.request_lines.append(received.split(b"\r\n", 1)[0].decode("latin-1"))
-                connection.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    def _answer(self, connection, received):
+        self.request_lines.append(received.split(b"\r\n", 1)[0].decode("latin-1"))
+        connection.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
     def close(self):
         self.listener.close()

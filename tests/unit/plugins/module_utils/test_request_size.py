@@ -20,6 +20,7 @@ from ansible_collections.endpoint_ops.sepm.plugins.module_utils.request_size imp
     query_length,
     split_to_fit,
 )
+from ansible_collections.endpoint_ops.sepm.tests.unit.plugins.module_utils.fake_sepm import serve_connections
 
 GUIDS = st.text(alphabet="0123456789ABCDEF", min_size=32, max_size=32)
 # What a header value may hold: requests refuses line breaks and leading blanks, http.client wants latin-1.
@@ -37,29 +38,17 @@ class HeadRecorder:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.heads = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread = threading.Thread(target=serve_connections, args=(self.listener, self._answer), daemon=True)
         self.thread.start()
 
-    def _serve(self):
-        while True:
-            try:
-                connection, _address = self.listener.accept()
-            except OSError:
-                return
-            with connection:
-                received = b""
-                while b"\r\n\r\n" not in received:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        break
-                    received += chunk
-                head, _blank, body = received.partition(b"\r\n\r\n")
-                self.heads.append(head + b"\r\n\r\n")
-                length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
-                               if line.lower().startswith(b"content-length:")), 0)
-                while len(body) < length:
-                    body += connection.recv(65536)
-                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    def _answer(self, connection, received):
+        head, _blank, body = received.partition(b"\r\n\r\n")
+        self.heads.append(head + b"\r\n\r\n")
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
+                       if line.lower().startswith(b"content-length:")), 0)
+        while len(body) < length:
+            body += connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
     def close(self):
         self.listener.close()
