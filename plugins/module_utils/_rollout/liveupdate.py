@@ -62,8 +62,7 @@ class LiveUpdate(Driver):
         mine = [track for track in carried if track.label == str(label)]
         later = [track for track in carried if track.label != str(label)]
         if carried and run.stop is not None:
-            for track in carried:
-                self._abandon(track, run.stop.reason)
+            self._abandon_all(carried, run.stop.reason)
             mine = later = []
         entry, pending = self.open_batch(label)
         if pending is None:
@@ -79,7 +78,7 @@ class LiveUpdate(Driver):
                 return self._preview(entry, Track(self, entry.batch, pending), allowed, why)
             if not allowed:
                 entry.gated, entry.not_run, window_closed = True, why, True
-                run.pipeline = [track.to_dict() for track in later] or None
+                self._carry(later)
                 for track in leads:
                     self._gate_closed(track, why)
                     entry.steps.update(track.steps)
@@ -94,14 +93,17 @@ class LiveUpdate(Driver):
                 for track in leads:
                     for step, moment in track.steps.items():
                         entry.steps[step] = min(entry.steps.get(step, moment), moment)
-        elif later:
-            run.pipeline = [track.to_dict() for track in later]
+        else:
+            self._carry(later)
         self.finish(entry, window_closed)
         if run.stop is not None and run.pipeline:
-            for track in self.pipeline_tracks(run.pipeline):
-                self._abandon(track, run.stop.reason)
+            self.abandon_pipeline(run.pipeline, run.stop.reason)
             run.pipeline = None
         return entry
+
+    def _carry(self, aheads):
+        """The batches that went ahead, kept in the run for the next batch's task."""
+        self.run.pipeline = [track.to_dict() for track in aheads] or None
 
     def pipeline_tracks(self, pipeline, label=None):
         """The batches that went ahead, in batch order, from the run's ``pipeline`` (a list; one track in older runs).
@@ -148,7 +150,7 @@ class LiveUpdate(Driver):
         try:
             self.poll(advance)
         finally:
-            self.run.pipeline = [track.to_dict() for track in aheads] or None
+            self._carry(aheads)
         return any(track.window_closed for track in leads)
 
     def _prestage(self, label, in_flight):
@@ -180,7 +182,10 @@ class LiveUpdate(Driver):
 
     def abandon_pipeline(self, pipeline, why):
         """The run stopped between two batch tasks: the batches that went ahead go home unrestarted."""
-        for track in self.pipeline_tracks(pipeline):
+        self._abandon_all(self.pipeline_tracks(pipeline), why)
+
+    def _abandon_all(self, tracks, why):
+        for track in tracks:
             self._abandon(track, why)
 
     def _gate_closed(self, track, why):
