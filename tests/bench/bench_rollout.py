@@ -6,18 +6,20 @@ a window open all day, against a fresh emulator at its real limits (Tomcat's 8 K
 - the span from the first batch's start to the last batch's end on the SEPM's clock, against the ideal: the
   emulator's download, install and restart time of each batch, summed (and the whole run's wall time);
 - the controller CPU of each batch task: the CPU of the worker process that ran the rollout_batch task (and
-  its children) plus what ansible-playbook's own process spent on it (``tests/bench/callback_plugins/bench_meter.py``);
+  its children) plus what ansible-playbook's own process spent on it, not counting the meter's own sampling
+  thread (``tests/bench/callback_plugins/bench_meter.py``);
 - the peak controller memory: the largest peak resident set of ansible-playbook's processes, and which task's it was;
 - the SEPM requests per endpoint per batch step (stage, policy, deliver, restart, return) and the largest request
   line plus headers the emulator received;
 - the bytes a batch task receives (its templated arguments) and returns (its result): these must not grow with the fleet;
 - and, on a small fleet, the wall time under the emulator's throttle (50 requests a minute) beside the same run unthrottled.
-Figures only: nothing here fails on time. The machine's load average is printed with each row.
+Every run reads the checkout's ``ansible.cfg``, as the README's rollout command does (``--ansible-defaults``
+runs without it). Figures only: nothing here fails on time. The machine's load average is printed with each row.
 
 Run: python tests/bench/bench_rollout.py                  (every row of the README's table, then the throttle comparison)
      python tests/bench/bench_rollout.py --fleet 20000 --batch 2000        (one row; --serial '[1, "10%", "25%"]')
      [--time-scale 60] [--poll-interval 1] [--throttle-fleet 100] [--health-checks '[]'] [--batches-ahead 2]
-     [--keep-dir DIR] [--profile-dir DIR]
+     [--keep-dir DIR] [--profile-dir DIR] [--ansible-defaults]
 ``--profile-dir`` keeps a cProfile of every task's worker process there (``profile_hook/sitecustomize.py``) and
 one of the emulator (``profiled_emulator.py``): profiled runs are slower, so their figures are not the table's.
 """
@@ -43,6 +45,7 @@ from tests.emulator.harness import EmulatorProcess  # noqa: E402  pylint: disabl
 from tests.integration.ansible_runner import PlaybookRunner, collections_root  # noqa: E402  pylint: disable=wrong-import-position
 
 HERE = Path(__file__).resolve().parent
+PROJECT_CONFIG = HERE.parents[1] / "ansible.cfg"
 STEPS_PER_BATCH = 5
 # A per-host job moves each host in and out, sends it its own updatecontent and restart (4 writes),
 # and reads each host's state once per poll.
@@ -84,7 +87,7 @@ class RunFileWatch:
 
 
 def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir=None, keep_dir=None,  # pylint: disable=too-many-arguments
-            health_checks=None, batches_ahead=None):
+            health_checks=None, batches_ahead=None, project_config=True):
     """One rollout against a fresh emulator; returns what the row prints from."""
     wrapped = {}
     if profile_dir:
@@ -113,6 +116,9 @@ def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir
             "ANSIBLE_CALLBACKS_ENABLED": "bench_meter",
             "BENCH_METER_PATH": str(meter_path),
         }
+        if project_config:
+            # The checkout's ansible.cfg, as the README's rollout command and an AWX project's job read theirs.
+            env["ANSIBLE_CONFIG"] = str(PROJECT_CONFIG)
         if profile_dir:
             env.update(PYTHONPATH=os.pathsep.join(filter(None, (str(HERE / "profile_hook"), os.environ.get("PYTHONPATH")))),
                        BENCH_PROFILE_DIR=str(Path(profile_dir).resolve()))
@@ -178,10 +184,12 @@ def span_seconds(batches):
 
 
 def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir=None, health_checks=None,  # pylint: disable=too-many-arguments
-            batches_ahead=None):
+            batches_ahead=None, project_config=True):
     """Run one row and print its figures; returns the row's summary for the closing table."""
     outcome = rollout(fleet, serial, time_scale, poll_interval, profile_dir=profile_dir, keep_dir=keep_dir,
-                      health_checks=health_checks, batches_ahead=batches_ahead)
+                      health_checks=health_checks, batches_ahead=batches_ahead, project_config=project_config)
+    # The meter's sampling thread runs in ansible-playbook's process: its CPU is the benchmark's, not the controller's.
+    meter_cpu = outcome["meter"].get("meter_cpu_s", 0.0)
     report, settings, requests_made, meter = outcome["report"], outcome["settings"], outcome["requests"], outcome["meter"]
     per_batch_sim = settings["download_s"] + settings["install_s"] + settings["restart_s"]
     batches = [b for b in report["batches"] if not b["gated"] and b["started"] and b["finished"]]
@@ -205,10 +213,12 @@ def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir
     print("rollout of %d endpoints (%d patched, %d compliant) in %d batches, serial %s, time scale %gx; load average %.2f "
           "before, %.2f after (1 min)" % (report["totals"]["total"], patched, report["totals"]["compliant"], len(batches),
                                           json.dumps(serial), time_scale, load_before[0], load_after[0]))
+    print("  Ansible's settings: %s" % ("the checkout's ansible.cfg" if project_config else "Ansible's own defaults"))
     print("  first batch start to last batch end: %.0fs simulated, ideal %.0fs (download+install+restart %ds per batch): "
           "%.2f x ideal" % (span_sim, ideal_sim, per_batch_sim, span_sim / ideal_sim if ideal_sim else 0.0))
-    print("  whole run (login, plan, report included): wall %.1fs, ideal %.1fs: %.2f x ideal; controller CPU %.1fs in all" % (
-        outcome["wall"], ideal, outcome["wall"] / ideal if ideal else 0.0, outcome["controller_cpu"]))
+    print("  whole run (login, plan, report included): wall %.1fs, ideal %.1fs: %.2f x ideal; controller CPU %.1fs in all "
+          "(not counting the meter's own %.1fs)" % (outcome["wall"], ideal, outcome["wall"] / ideal if ideal else 0.0,
+                                                   outcome["controller_cpu"] - meter_cpu, meter_cpu))
     if batch_cpu:
         print("  controller CPU per batch task: mean %.2fs, max %.2fs (%s; of the mean, ansible-playbook's own process %.2fs)" % (
             sum(batch_cpu) / len(batch_cpu), max(batch_cpu), ", ".join("%.1f" % value for value in batch_cpu),
@@ -277,6 +287,8 @@ def main():
     parser.add_argument("--health-checks", type=json.loads, help="rollout_health_checks as JSON ('[]' runs none; "
                         "default: the role's, every check settling two heartbeats)")
     parser.add_argument("--batches-ahead", type=int, help="rollout_batches_ahead (default: the role's, 1)")
+    parser.add_argument("--ansible-defaults", action="store_true", help="run without the checkout's ansible.cfg "
+                        "(Ansible's own settings: internal_poll_interval 0.001)")
     parser.add_argument("--keep-dir", help="keep each row's JSON report, per-task meter and play output in this folder")
     parser.add_argument("--profile-dir", help="keep a cProfile of each rollout task's worker process in this folder")
     options = parser.parse_args()
@@ -292,7 +304,7 @@ def main():
     summaries = []
     for fleet, serial, scale in rows:
         summaries.append(measure(fleet, serial, scale, options.poll_interval, options.profile_dir, options.keep_dir,
-                                 options.health_checks, options.batches_ahead))
+                                 options.health_checks, options.batches_ahead, not options.ansible_defaults))
     print()
     print("| fleet / batch | span / ideal | controller CPU per batch (max) | peak controller memory | requests per endpoint per step "
           "| largest request head | batch task arguments / result | load |")

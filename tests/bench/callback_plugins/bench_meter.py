@@ -6,8 +6,10 @@
 
 For every task result it records the wall time since the task started, the CPU of the worker
 process that ran it (``/proc/<pid>/stat``: user and system time, its reaped children's too, read
-when its result arrives, after the task's work) plus the CPU ansible-playbook's own process spent
-on the task meanwhile (templating its arguments, reading its result), the worker's peak resident
+when its result arrives, after the task's work; when the worker is gone by then, its last reading
+by the sampling thread, at most 50 ms old) plus the CPU ansible-playbook's own process spent
+on the task meanwhile (templating its arguments, reading its result; not this callback's own sampling
+thread, whose CPU is kept apart as ``meter_cpu_s``), the worker's peak resident
 memory (``VmHWM``), and the bytes of the task's templated arguments and of its result as JSON. At
 the end it adds the main process's peak memory. A thread reads the workers' peak memory every 50 ms
 while they run (a worker has exited by the time its result arrives). ``tests/bench/bench_rollout.py`` enables it and
@@ -79,6 +81,12 @@ def _children(pid):
     return found
 
 
+def _now_tick():
+    """Clock ticks since boot: the unit of a process's start time in ``/proc/<pid>/stat``."""
+    with open("/proc/uptime", encoding="ascii") as handle:
+        return int(float(handle.read().split()[0]) * TICKS)
+
+
 def _own_cpu():
     times = os.times()
     return times.user + times.system
@@ -100,6 +108,11 @@ class CallbackModule(CallbackBase):
         self._task = None
         self._seen = set()
         self._peaks = {}
+        # Each child's latest (start tick, CPU) as sampled: a worker may be reaped before its result is recorded.
+        self._last_stat = {}
+        self._lock = threading.Lock()
+        # The sampling thread's own CPU: it runs in ansible-playbook's process, but it is the meter's cost, not the task's.
+        self._sampler_cpu = 0.0
         self._sampler = threading.Thread(target=self._sample, daemon=True)
         self._sampler.start()
 
@@ -111,20 +124,28 @@ class CallbackModule(CallbackBase):
                 peak = _peak_rss_mb(pid)
                 if peak > self._peaks.get(pid, 0.0):
                     self._peaks[pid] = peak
+                stat = _stat(pid)
+                if stat is not None:
+                    with self._lock:
+                        self._last_stat[pid] = stat
+            self._sampler_cpu = time.thread_time()
             time.sleep(SAMPLE_S)
 
     def v2_playbook_on_task_start(self, task, is_conditional):
-        self._task = {"started": time.monotonic(), "own_cpu": _own_cpu()}
+        self._task = {"started": time.monotonic(), "own_cpu": _own_cpu(), "meter_cpu": self._sampler_cpu, "tick": _now_tick()}
 
     def v2_playbook_on_handler_task_start(self, task):
         self.v2_playbook_on_task_start(task, False)
 
-    def _worker(self):
-        """The newest child of ansible-playbook not measured before: the worker that ran this task."""
+    def _worker(self, since_tick=0):
+        """The newest child of ansible-playbook not measured before, started since the task did: the worker that ran it."""
         newest = None
-        for pid in _children(os.getpid()):
-            stat = _stat(pid)
-            if stat is not None and pid not in self._seen and (newest is None or stat[0] > newest[1]):
+        children = set(_children(os.getpid()))
+        with self._lock:
+            sampled = dict(self._last_stat)
+        for pid in children | set(sampled):
+            stat = (_stat(pid) if pid in children else None) or sampled.get(pid)
+            if stat is not None and pid not in self._seen and stat[0] >= since_tick - 1 and (newest is None or stat[0] > newest[1]):
                 newest = (pid, stat[0], stat[1])
         if newest is None:
             return None, 0.0, 0.0
@@ -132,8 +153,9 @@ class CallbackModule(CallbackBase):
         return newest[0], newest[2], max(_peak_rss_mb(newest[0]), self._peaks.get(newest[0], 0.0))
 
     def _record(self, result, status):
-        started = self._task or {"started": time.monotonic(), "own_cpu": _own_cpu()}
-        pid, worker_cpu, worker_peak = self._worker()
+        started = self._task or {"started": time.monotonic(), "own_cpu": _own_cpu(), "meter_cpu": self._sampler_cpu, "tick": 0}
+        meter_cpu = self._sampler_cpu - started["meter_cpu"]
+        pid, worker_cpu, worker_peak = self._worker(started["tick"])
         fields = getattr(result, "task_fields", None) or getattr(result, "_task_fields", None) or {}
         args = dict(fields.get("args") or result._task.args or {})
         for name in SECRET_ARGS:
@@ -148,7 +170,8 @@ class CallbackModule(CallbackBase):
             "ended_at": time.monotonic(),
             "worker_pid": pid,
             "worker_cpu_s": worker_cpu,
-            "main_cpu_s": _own_cpu() - started["own_cpu"],
+            "main_cpu_s": max(0.0, _own_cpu() - started["own_cpu"] - meter_cpu),
+            "meter_cpu_s": meter_cpu,
             "worker_peak_mb": worker_peak,
             "args_bytes": _size(args),
             "result_bytes": _size(result._result),
@@ -172,4 +195,4 @@ class CallbackModule(CallbackBase):
             return
         with open(path, "w", encoding="utf-8") as handle:
             json.dump({"tasks": self._records, "main_peak_mb": _peak_rss_mb(os.getpid()),
-                       "main_cpu_s": _own_cpu()}, handle)
+                       "main_cpu_s": _own_cpu() - self._sampler_cpu, "meter_cpu_s": self._sampler_cpu}, handle)
