@@ -11,6 +11,7 @@ release matches the SEPM's own.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _NUMBERS = re.compile(r"\d+")
@@ -20,7 +21,13 @@ def version_key(version):
     """A tuple that orders SEP versions numerically; an empty or missing version sorts first."""
     if not version:
         return ()
-    return tuple(int(part) for part in _NUMBERS.findall(str(version)))
+    return _key_of(str(version))
+
+
+# A fleet runs a handful of versions, and every reading compares each computer's with the target's.
+@functools.lru_cache(maxsize=1024)
+def _key_of(text):
+    return tuple(int(part) for part in _NUMBERS.findall(text))
 
 
 def is_below(version, target):

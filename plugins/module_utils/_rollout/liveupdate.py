@@ -128,8 +128,9 @@ class LiveUpdate(Driver):
 
         def advance():
             live = [track for track in leads + aheads if not track.idle]
-            snapshot = self.staging.read(name for track in live for name in track.names) \
-                if any(track.wants_snapshot for track in live) else None
+            # Only the tracks waiting on computer records have theirs normalized: a restarting batch follows its command.
+            wanting = [track for track in live if track.wants_snapshot]
+            snapshot = self.staging.read(name for track in wanting for name in track.names) if wanting else None
             moved = False
             for track in live:
                 moved = track.step(snapshot) or moved

@@ -155,17 +155,19 @@ class Staging:
         return refused
 
     def read(self, names):
-        """Current records of ``names``: one read per staging group in use; the run's computers are updated.
+        """Current records of ``names``: one read of each staging group they are in; the run's computers are updated.
 
+        Only those groups: a batch whose computers sit in other staging groups is not read for this one's waits.
         ``read_at`` is then when the reading began, on the run's clock: the waits and the health checks judge it
         by that time, not by a later reply's.
         """
         wanted = set(names)
+        homes = sorted({self.run.computers[name]["home"] for name in wanted})
         # A batch carried over from the last task is read from its staging groups, made ready at their first use here.
-        for home in sorted({self.run.computers[name]["home"] for name in wanted}):
+        for home in homes:
             self.group(home)
         found, read_at = {}, []
-        for staging in self._groups.values():
+        for staging in (self._groups[home] for home in homes):
             # When the group's read began: its pages come over seconds (minutes on the SEPM's clock at 50,000), and
             # every record in them is at least this new, so a wait or a health check judged by it never runs ahead.
             read_at.append(self.owner.now())
