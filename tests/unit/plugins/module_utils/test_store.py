@@ -56,6 +56,25 @@ def test_a_run_comes_back_from_its_file_as_it_was(tmp_path):
     assert isinstance(written["results"]["rows"]["ws-1"], list)
 
 
+def test_step_times_a_batch_shares_are_written_once_and_each_host_gets_its_own_back(tmp_path):
+    names = ["ws-%d" % number for number in range(1, 7)]
+    run = a_run(names)
+    run.mark(names[:4], "staged", "2026-11-28T23:01:00+00:00")
+    run.mark(names[:4], "policy_applied", "2026-11-28T23:03:00+00:00")
+    run.mark(names[4:5], "staged", "2026-11-28T23:09:00+00:00")
+    path = store.create(run, str(tmp_path))
+    written = json.loads((tmp_path / ".runs" / os.path.basename(path)).read_text())["run"]
+    # Three distinct sets: the four marked together, the one marked alone, and the one not started ({}).
+    assert sorted(written["step_times"], key=len) == [{}, {"staged": "2026-11-28T23:09:00+00:00"},
+                                                      {"staged": "2026-11-28T23:01:00+00:00",
+                                                       "policy_applied": "2026-11-28T23:03:00+00:00"}]
+    again = store.load(path)
+    assert again.to_dict() == run.to_dict()
+    # A later mark of one host is its own: the hosts marked with it before keep their times.
+    again.mark(["ws-1"], "delivered", "2026-11-28T23:20:00+00:00")
+    assert "delivered" in again.results["ws-1"].steps and "delivered" not in again.results["ws-2"].steps
+
+
 @settings(max_examples=150, deadline=None)
 @given(rows=st.dictionaries(st.text(min_size=1, max_size=8),
                             st.dictionaries(st.sampled_from(["a", "b", "c", "d"]), VALUES, max_size=4), max_size=6))
