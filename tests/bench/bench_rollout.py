@@ -216,9 +216,10 @@ def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir
     print("  Ansible's settings: %s" % ("the checkout's ansible.cfg" if project_config else "Ansible's own defaults"))
     print("  first batch start to last batch end: %.0fs simulated, ideal %.0fs (download+install+restart %ds per batch): "
           "%.2f x ideal" % (span_sim, ideal_sim, per_batch_sim, span_sim / ideal_sim if ideal_sim else 0.0))
+    wall_ratio = outcome["wall"] / ideal if ideal else 0.0
+    run_cpu = outcome["controller_cpu"] - meter_cpu
     print("  whole run (login, plan, report included): wall %.1fs, ideal %.1fs: %.2f x ideal; controller CPU %.1fs in all "
-          "(not counting the meter's own %.1fs)" % (outcome["wall"], ideal, outcome["wall"] / ideal if ideal else 0.0,
-                                                   outcome["controller_cpu"] - meter_cpu, meter_cpu))
+          "(not counting the meter's own %.1fs)" % (outcome["wall"], ideal, wall_ratio, run_cpu, meter_cpu))
     if batch_cpu:
         print("  controller CPU per batch task: mean %.2fs, max %.2fs (%s; of the mean, ansible-playbook's own process %.2fs)" % (
             sum(batch_cpu) / len(batch_cpu), max(batch_cpu), ", ".join("%.1f" % value for value in batch_cpu),
