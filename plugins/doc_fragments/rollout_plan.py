@@ -256,6 +256,29 @@ options:
         Each batch ahead also sits in the staging groups, so every reading of them is that much larger.
     type: int
     default: 1
+  hand_off_restarts:
+    description:
+      - A batch's task sends the next batch's restart itself, as soon as its own batch is back and healthy and the run
+        goes on, under the same rules as the next batch's task would (the holds, the window with the whole restart
+        inside it). Without it the next batch's restart waits for this task to end and the next to start, at 20,000
+        computers a second or more for the run's file alone.
+      - Only a batch delivered in full ahead is handed off, never during a soak, and never when O(before_batch_tasks)
+        or O(after_batch_tasks) names a hook - what runs between two batches sees one end before the next restarts.
+        Leave it off when your own tasks run between two M(endpoint_ops.sepm.rollout_batch) tasks. The rollout role
+        turns it on (C(rollout_hand_off_restarts)).
+    type: bool
+    default: false
+  before_batch_tasks:
+    description:
+      - The tasks file run before each batch (the rollout role's C(rollout_before_batch_tasks)). The plan runs nothing;
+        it only notes that a hook runs between batches, so O(hand_off_restarts) does not apply.
+    type: str
+    default: ""
+  after_batch_tasks:
+    description:
+      - The tasks file run after each batch (the rollout role's C(rollout_after_batch_tasks)); as O(before_batch_tasks).
+    type: str
+    default: ""
   report_dir:
     description:
       - Folder of earlier runs' JSON reports (the rollout role's C(rollout_report_dir)). The batch durations of the

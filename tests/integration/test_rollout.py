@@ -421,6 +421,33 @@ def test_the_next_batch_is_delivered_while_this_one_restarts_and_never_restarted
     assert staged_computers(emulator) == []
 
 
+@pytest.mark.parametrize("hand_off", [True, False])
+def test_with_the_hand_off_a_batch_back_and_healthy_sends_the_next_restart_from_its_own_task(emulator, rollout, tmp_path, hand_off):
+    window, opens, closes = window_with(emulator, minutes_left=24 * 60 - 30, duration_minutes=24 * 60)
+    run = rollout(rollout_groups=["My Company\\Workstations"], rollout_windows=[window], rollout_serial=[10],
+                  rollout_hand_off_restarts=hand_off)
+    assert run.returncode == 0, run.output[-4000:]
+    result = report(tmp_path)
+    assert {host["state"] for host in result["hosts"].values()} <= {"patched", "compliant"}
+    assert result["run"]["gates"]["hand_off_restarts"] is hand_off
+    assert ("Restart hand-off: each batch's task sends the next batch's restart" in run.output) is hand_off
+    # Where batch 2's restart was said: in batch 1's task, before batch 2's task began, or in batch 2's own.
+    said = re.search(r"batch 2 of \d+: restart sent to", run.output)
+    own_task = run.output.index("Run batch 2]")
+    assert said, run.output[-4000:]
+    assert (said.start() < own_task) is hand_off, run.output[own_task - 2000:own_task + 2000]
+    spans = restarts(emulator)
+    by_batch = {}
+    for name, start, end in spans:
+        if name in result["hosts"]:
+            by_batch.setdefault(int(batch_of(result, name)), []).append((start, end))
+    for number in sorted(by_batch)[1:]:
+        assert min(start for start, _end in by_batch[number]) >= max(end for _start, end in by_batch[number - 1]), \
+            "batch %d restarted while batch %d was down" % (number, number - 1)
+    assert_restarts_inside(spans, opens, closes)
+    assert staged_computers(emulator) == []
+
+
 def test_two_batches_ahead_keep_restarts_in_order_and_the_pipeline_two_deep(emulator, rollout, tmp_path):
     window, opens, closes = window_with(emulator, minutes_left=24 * 60 - 30, duration_minutes=24 * 60)
     run = rollout(rollout_groups=["My Company"], rollout_windows=[window], rollout_serial=[20], rollout_batches_ahead=2)

@@ -65,6 +65,9 @@ RUN_OPTIONS = dict(
     max_downloading_per_group=dict(type="raw", default=None),
     deliver_ahead=dict(type="bool", default=True),
     batches_ahead=dict(type="int", default=1),
+    hand_off_restarts=dict(type="bool", default=False),
+    before_batch_tasks=dict(type="str", default=""),
+    after_batch_tasks=dict(type="str", default=""),
 )
 
 PLAN_OPTIONS = dict(
@@ -176,7 +179,20 @@ def check_options(options, prefix=""):
     options["deliver_ahead"] = options.get("deliver_ahead", True) is not False
     options.setdefault("batches_ahead", 1)
     options["batches_ahead"] = _check_number(options, "batches_ahead", 1, MAX_BATCHES_AHEAD, label=label)
+    for name in ("before_batch_tasks", "after_batch_tasks"):
+        options[name] = str(options.get(name) or "")
+    options["hand_off_restarts"] = options.get("hand_off_restarts") is True
     return options
+
+
+def hands_off_restarts(options):
+    """A batch's task sends the next batch's restart itself: asked for, and nothing runs between two batches.
+
+    A hook between batches (the role's before- and after-batch tasks) must see one batch end before the
+    next one restarts, so a run with a hook never hands off.
+    """
+    return options.get("hand_off_restarts") is True and not options.get("before_batch_tasks") \
+        and not options.get("after_batch_tasks")
 
 
 def _serial(serial, name):

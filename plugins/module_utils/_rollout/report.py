@@ -17,6 +17,7 @@ import secrets
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils import rules
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.driver import duration
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.model import RESUME, from_iso, iso
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.options import hands_off_restarts
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.report_file import report_text
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.window import is_open, next_open, occurrences, time_left
 
@@ -93,6 +94,10 @@ def gate_lines(options):
     lines.append("Delivering ahead: %s" % ("the next %s the patch while one restarts, only while the run is clean" % (
         "batch takes" if ahead == 1 else "%d batches take" % ahead) if options["deliver_ahead"] else
         "off: each batch takes the patch in its own turn"))
+    if options.get("hand_off_restarts") and options["deliver_ahead"]:
+        lines.append("Restart hand-off: %s" % (
+            "each batch's task sends the next batch's restart once its own batch is back and healthy"
+            if hands_off_restarts(options) else "off - a before- or after-batch hook runs between batches"))
     return lines
 
 
@@ -103,7 +108,7 @@ def gates_of(run):
             "soak": dict(options["soak"], decision=run.soak) if options.get("soak") else None,
             "max_restarting_per_group": options.get("max_restarting_per_group"),
             "max_downloading_per_group": options.get("max_downloading_per_group"), "deliver_ahead": options["deliver_ahead"],
-            "batches_ahead": options.get("batches_ahead", 1)}
+            "batches_ahead": options.get("batches_ahead", 1), "hand_off_restarts": hands_off_restarts(options)}
 
 
 def _sizes(sizes):

@@ -88,6 +88,11 @@ class Track:
         return self.phase == "done" or (self.prestage and self.phase == "delivered")
 
     @property
+    def restart_sent(self):
+        """Past its restart (or found needing none): only following it to its end is left."""
+        return self.phase in ("restarting", "restart_check", "health", "return", "done")
+
+    @property
     def wants_snapshot(self):
         return self.phase in ("policy", "deliver_check", "restart_check", "health", "return")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.options import hands_off_restarts
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.errors import SepmInputError
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.rollout import check_options, home_of, staging_path
 
@@ -28,6 +29,23 @@ def test_home_of_a_staged_computer_is_the_parent():
 
 def test_good_options_get_the_cutoff_of_the_three_timeouts():
     assert check_options(dict(GOOD))["cutoff"] == 900 + 3600 + 1800
+
+
+@pytest.mark.parametrize("asked, before, after, hands_off", [
+    (True, "", "", True),
+    (True, "hooks/ticket.yml", "", False),
+    (True, "", "hooks/webhook.yml", False),
+    (False, "", "", False),
+    ("yes", "", "", False),  # only a real true: a string from a survey is not a yes here
+])
+def test_a_batch_hands_the_next_restart_off_only_when_asked_and_no_hook_runs_between(asked, before, after, hands_off):
+    checked = check_options(dict(GOOD, hand_off_restarts=asked, before_batch_tasks=before, after_batch_tasks=after))
+    assert hands_off_restarts(checked) is hands_off
+    assert checked["before_batch_tasks"] == before and checked["after_batch_tasks"] == after
+
+
+def test_a_run_from_before_the_hand_off_never_hands_off():
+    assert hands_off_restarts(check_options(dict(GOOD))) is False
 
 
 @pytest.mark.parametrize("change, message", [
