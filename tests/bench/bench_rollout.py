@@ -87,7 +87,7 @@ class RunFileWatch:
 
 
 def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir=None, keep_dir=None,  # pylint: disable=too-many-arguments
-            health_checks=None, batches_ahead=None, project_config=True):
+            role_vars=None, project_config=True):
     """One rollout against a fresh emulator; returns what the row prints from."""
     wrapped = {}
     if profile_dir:
@@ -106,10 +106,7 @@ def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir
             "rollout_policy_timeout": 1800, "rollout_delivery_timeout": 3600, "rollout_restart_timeout": 3600,
             "rollout_report_dir": str(Path(workdir) / "reports"),
         }
-        if health_checks is not None:
-            variables["rollout_health_checks"] = health_checks
-        if batches_ahead is not None:
-            variables["rollout_batches_ahead"] = batches_ahead
+        variables.update(role_vars or {})
         meter_path = Path(workdir) / "meter.json"
         env = {
             "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"),
@@ -183,11 +180,11 @@ def span_seconds(batches):
     return (ended - began).total_seconds()
 
 
-def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir=None, health_checks=None,  # pylint: disable=too-many-arguments
-            batches_ahead=None, project_config=True):
+def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir=None,  # pylint: disable=too-many-arguments
+            role_vars=None, project_config=True):
     """Run one row and print its figures; returns the row's summary for the closing table."""
     outcome = rollout(fleet, serial, time_scale, poll_interval, profile_dir=profile_dir, keep_dir=keep_dir,
-                      health_checks=health_checks, batches_ahead=batches_ahead, project_config=project_config)
+                      role_vars=role_vars, project_config=project_config)
     # The meter's sampling thread runs in ansible-playbook's process: its CPU is the benchmark's, not the controller's.
     meter_cpu = outcome["meter"].get("meter_cpu_s", 0.0)
     report, settings, requests_made, meter = outcome["report"], outcome["settings"], outcome["requests"], outcome["meter"]
@@ -214,6 +211,8 @@ def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir
           "before, %.2f after (1 min)" % (report["totals"]["total"], patched, report["totals"]["compliant"], len(batches),
                                           json.dumps(serial), time_scale, load_before[0], load_after[0]))
     print("  Ansible's settings: %s" % ("the checkout's ansible.cfg" if project_config else "Ansible's own defaults"))
+    if role_vars:
+        print("  role variables set beyond the bench's own: %s" % json.dumps(role_vars, sort_keys=True))
     print("  first batch start to last batch end: %.0fs simulated, ideal %.0fs (download+install+restart %ds per batch): "
           "%.2f x ideal" % (span_sim, ideal_sim, per_batch_sim, span_sim / ideal_sim if ideal_sim else 0.0))
     wall_ratio = outcome["wall"] / ideal if ideal else 0.0
@@ -276,6 +275,17 @@ def serial_option(text):
     return value
 
 
+def role_var(text):
+    """NAME=JSON, for --var."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.startswith("rollout_"):
+        raise argparse.ArgumentTypeError("expected rollout_NAME=JSON, got %r" % text)
+    try:
+        return name, json.loads(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("%s: the value is not JSON (%s)" % (name, exc)) from exc
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fleet", type=int, help="endpoints of one row (default: every row of the table)")
@@ -288,6 +298,8 @@ def main():
     parser.add_argument("--health-checks", type=json.loads, help="rollout_health_checks as JSON ('[]' runs none; "
                         "default: the role's, every check settling two heartbeats)")
     parser.add_argument("--batches-ahead", type=int, help="rollout_batches_ahead (default: the role's, 1)")
+    parser.add_argument("--var", action="append", default=[], type=role_var, metavar="NAME=JSON",
+                        help="any other variable of the rollout role, e.g. rollout_hand_off_restarts=false (repeatable)")
     parser.add_argument("--ansible-defaults", action="store_true", help="run without the checkout's ansible.cfg "
                         "(Ansible's own settings: internal_poll_interval 0.001)")
     parser.add_argument("--keep-dir", help="keep each row's JSON report, per-task meter and play output in this folder")
@@ -302,10 +314,15 @@ def main():
         rows = [(fleet, serial, scale)]
     else:
         rows = [(fleet, serial, options.time_scale or scale) for fleet, serial, scale in ROWS]
+    role_vars = dict(options.var)
+    if options.health_checks is not None:
+        role_vars["rollout_health_checks"] = options.health_checks
+    if options.batches_ahead is not None:
+        role_vars["rollout_batches_ahead"] = options.batches_ahead
     summaries = []
     for fleet, serial, scale in rows:
         summaries.append(measure(fleet, serial, scale, options.poll_interval, options.profile_dir, options.keep_dir,
-                                 options.health_checks, options.batches_ahead, not options.ansible_defaults))
+                                 role_vars, not options.ansible_defaults))
     print()
     print("| fleet / batch | span / ideal | controller CPU per batch (max) | peak controller memory | requests per endpoint per step "
           "| largest request head | batch task arguments / result | load |")
