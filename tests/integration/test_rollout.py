@@ -389,6 +389,18 @@ def batch_of(result, name):
     return str(result["hosts"][name]["batch"])
 
 
+def assert_each_batch_restarts_after_the_one_before(spans, result):
+    """No batch's first restart begins before the last restart of the batch before it (where both restarted) ends."""
+    by_batch = {}
+    for name, start, end in spans:
+        if name in result["hosts"]:
+            by_batch.setdefault(int(batch_of(result, name)), []).append((start, end))
+    for number in sorted(by_batch)[1:]:
+        if number - 1 in by_batch:
+            assert min(start for start, _end in by_batch[number]) >= max(end for _start, end in by_batch[number - 1]), \
+                "batch %d restarted while batch %d was down" % (number, number - 1)
+
+
 def test_the_next_batch_is_delivered_while_this_one_restarts_and_never_restarted_early(emulator, rollout, tmp_path):
     window, opens, closes = window_with(emulator, minutes_left=24 * 60 - 30, duration_minutes=24 * 60)
     seq = emulator.events()["last_seq"]
@@ -437,13 +449,7 @@ def test_with_the_hand_off_a_batch_back_and_healthy_sends_the_next_restart_from_
     assert said, run.output[-4000:]
     assert (said.start() < own_task) is hand_off, run.output[own_task - 2000:own_task + 2000]
     spans = restarts(emulator)
-    by_batch = {}
-    for name, start, end in spans:
-        if name in result["hosts"]:
-            by_batch.setdefault(int(batch_of(result, name)), []).append((start, end))
-    for number in sorted(by_batch)[1:]:
-        assert min(start for start, _end in by_batch[number]) >= max(end for _start, end in by_batch[number - 1]), \
-            "batch %d restarted while batch %d was down" % (number, number - 1)
+    assert_each_batch_restarts_after_the_one_before(spans, result)
     assert_restarts_inside(spans, opens, closes)
     assert staged_computers(emulator) == []
 
@@ -462,14 +468,7 @@ def test_two_batches_ahead_keep_restarts_in_order_and_the_pipeline_two_deep(emul
                 if later["steps"].get("staged") and later["steps"]["staged"] < earlier["finished"]]
     assert two_deep, [(b["batch"], b["steps"].get("staged"), b["finished"]) for b in batches]
     spans = restarts(emulator)
-    by_batch = {}
-    for name, start, end in spans:
-        if name in result["hosts"]:
-            by_batch.setdefault(int(batch_of(result, name)), []).append((start, end))
-    for number in sorted(by_batch)[1:]:
-        if number - 1 in by_batch:
-            assert min(start for start, _end in by_batch[number]) >= max(end for _start, end in by_batch[number - 1]), \
-                "batch %d restarted while batch %d was down" % (number, number - 1)
+    assert_each_batch_restarts_after_the_one_before(spans, result)
     assert_restarts_inside(spans, opens, closes)
     assert_clusters_never_down_together(spans)
     assert staged_computers(emulator) == []

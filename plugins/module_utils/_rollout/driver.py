@@ -159,9 +159,14 @@ class Driver:
             entry.not_run, entry.gated = run.stop.reason, True
             self.say("batch %s of %d: held back - %s" % (batch.label, run.batch_count, run.stop.reason))
             return entry, None
+        return entry, self.hold_back_partners(batch)
+
+    def hold_back_partners(self, batch):
+        """Members of ``batch`` whose cluster partner failed are settled ``skipped``; returns the names still to patch."""
+        run = self.run
         for name, reason in self.held(run.pending(batch.hosts)).items():
             run.settle(name, "skipped", reason, batch.label)
-        return entry, run.pending(batch.hosts)
+        return run.pending(batch.hosts)
 
     # -- the quality gates --------------------------------------------------------------------------
 

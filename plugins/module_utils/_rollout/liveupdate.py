@@ -60,8 +60,7 @@ class LiveUpdate(Driver):
         """Run one batch (and pre-stage the next ones); returns its log entry."""
         run = self.run
         carried, run.pipeline = self.pipeline_tracks(run.pipeline, str(label)), None
-        mine = [track for track in carried if track.label == str(label)]
-        later = [track for track in carried if track.label != str(label)]
+        mine, later = _split(carried, str(label))
         if carried and run.stop is not None:
             self._abandon_all(carried, run.stop.reason)
             mine = later = []
@@ -69,7 +68,7 @@ class LiveUpdate(Driver):
         if pending is None:
             return self.finish(entry, window_closed=False)
         # What went ahead continues from its delivery; the rest of the batch (partners held back from going ahead) starts now.
-        rest = [name for name in pending if not any(name in track.names for track in mine)]
+        rest = _outside(pending, mine)
         leads = mine + ([Track(self, entry.batch, rest)] if rest else [])
         window_closed = False
         if leads:
@@ -117,20 +116,18 @@ class LiveUpdate(Driver):
         """
         run = self.run
         following = run.next_label(label)
+        if following is None:
+            return
         tracks = self.pipeline_tracks(run.pipeline, following)
-        ready = [track for track in tracks if track.label == following]
-        if following is None or not ready or any(track.phase != "delivered" for track in ready):
+        ready, later = _split(tracks, following)
+        if not ready or any(track.phase != "delivered" for track in ready):
             return
         if self.options.get("soak") and not (run.soak or {}).get("over"):
             return
-        batch = run.batch(following)
-        for name, reason in self.held(run.pending(batch.hosts)).items():
-            run.settle(name, "skipped", reason, batch.label)
-        if any(not any(name in track.names for track in ready) for name in run.pending(batch.hosts)):
+        if _outside(self.hold_back_partners(run.batch(following)), ready):
             return  # partners held back from going ahead start in their batch's own task, with the rest of its gate
         if not self.window_allows(self.options["restart_timeout"])[0]:
             return  # the next batch's task holds it back and says why
-        later = [track for track in tracks if track.label != following]
         try:
             for track in ready:
                 track.send_restart()
@@ -287,3 +284,13 @@ class LiveUpdate(Driver):
 
 def _one_line(error):
     return " ".join(str(error).split())[:300] or type(error).__name__
+
+
+def _split(tracks, label):
+    """(batch ``label``'s tracks, the later batches' tracks)."""
+    return [track for track in tracks if track.label == label], [track for track in tracks if track.label != label]
+
+
+def _outside(names, tracks):
+    """The names none of ``tracks`` holds."""
+    return [name for name in names if not any(name in track.names for track in tracks)]
