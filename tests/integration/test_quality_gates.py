@@ -116,6 +116,34 @@ def test_a_bad_patch_that_turns_auto_protect_off_on_the_canary_stops_the_run_aft
     assert "%s (protection)" % canary in html
 
 
+def test_a_computer_back_from_its_restart_is_healthy_at_its_next_check_in_not_a_heartbeat_after_the_batch(emulator, tmp_path):
+    """Restarts end over a heartbeat (each client takes the command at its own heartbeat): the first one back must not
+    wait for the last one, nor for a check-in after the one the last one came back with.
+
+    On a slower clock than the others (40x), with a four-minute heartbeat, a two-minute restart (the next check-in
+    comes two minutes after the boot one) and readings 30 simulated seconds apart. Seen back a reading late, a client
+    waits for the check-in after that (about 360 s); the bound (a heartbeat, 240 s) leaves two readings' intervals
+    and over two seconds of wall time beyond its next check-in.
+    """
+    heartbeat_s = 240
+    emulator.fresh(40, download_s=5, install_s=5, restart_s=120, heartbeat_s=heartbeat_s)
+    names = workstations(emulator, 12)
+    seq = emulator.events()["last_seq"]
+    run = rollout(emulator, tmp_path, names, rollout_serial=["100%"], rollout_poll_interval=0.75)
+    assert run.returncode == 0, run.stdout[-3000:]
+    result = report(tmp_path)
+    back_ms = {event["computer"]: event["sim_ms"] for event in events(emulator, "restart_end", seq)}
+    assert set(back_ms) == set(names)
+    spread_s = (max(back_ms.values()) - min(back_ms.values())) / 1000.0
+    for name in names:
+        host = result["hosts"][name]
+        assert host["state"] == "patched", host
+        healthy = datetime.datetime.fromisoformat(host["steps"]["healthy"]).timestamp()
+        waited_s = healthy - back_ms[name] / 1000.0
+        assert waited_s <= heartbeat_s, "%s was healthy %.0f s after it came back (restarts spread over %.0f s)" % (
+            name, waited_s, spread_s)
+
+
 def test_the_budget_counts_the_unhealthy_but_not_a_switch_that_was_off_before(emulator, tmp_path):
     """The bad patch on 30 % of each 10 % batch, a failure budget of 5: 2 + 3 count after batch 2 (one of batch 1's
     switches was off before), so the run goes on and stops on the budget after batch 3, not after batch 2."""

@@ -62,6 +62,11 @@ class HealthWatch:
         """``name`` is back at the target in ``record``: its checks start now."""
         self.came_back[name] = (record or {}).get("last_update_time")
 
+    def forget(self, names):
+        """Stop watching ``names`` (settled otherwise: a computer seen back that then did not stay back)."""
+        for name in names:
+            self.came_back.pop(name, None)
+
     def waiting(self):
         return [name for name in self.came_back if name not in self.done]
 

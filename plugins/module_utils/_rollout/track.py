@@ -18,7 +18,7 @@ import datetime
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.driver import PENDING_RESTART, HealthWatch, epoch_ms
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils._rollout.model import from_iso, iso
 from ansible_collections.endpoint_ops.sepm.plugins.module_utils.commands import read_command
-from ansible_collections.endpoint_ops.sepm.plugins.module_utils.waiter import Wait, at_target, command_final, patch_arrived
+from ansible_collections.endpoint_ops.sepm.plugins.module_utils.waiter import Wait, at_target, back_at_target, command_final, patch_arrived
 
 
 class Track:
@@ -41,6 +41,8 @@ class Track:
         self.health = None
         # Rows of command ids the SEPM showed all final, in this task: they do not change again.
         self._final_rows = {}
+        # Restarting computers whose row completed and that no reading has shown back yet (see _on_restarting).
+        self._back_unseen = set()
 
     def to_dict(self):
         wait = self.wait
@@ -94,7 +96,8 @@ class Track:
 
     @property
     def wants_snapshot(self):
-        return self.phase in ("policy", "deliver_check", "restart_check", "health", "return")
+        return self.phase in ("policy", "deliver_check", "restart_check", "health", "return") or \
+            (self.phase == "restarting" and bool(self._back_unseen))
 
     def _new_wait(self, name, names, seconds):
         return Wait(name, names, self.driver.condition(name), self.driver.now() + datetime.timedelta(seconds=seconds))
@@ -175,17 +178,20 @@ class Track:
                 self.wait.waiting.remove(name)
 
     def _await_command(self, what, then, doing):
-        """Follow the command's rows until every waiting computer is final; then check the computers."""
+        """Follow the command's rows until every waiting computer is final; then check the computers.
+
+        Returns (moved on, the rows).
+        """
         rows = self._command_rows()
         self._settle_rejected(rows, what)
         if all(command_final(rows.get(name)) for name in self.wait.waiting) or self.driver.now() >= self.wait.deadline:
             self.phase = then
-            return True
+            return True, rows
         self.say(doing, quiet=True)
-        return False
+        return False, rows
 
     def _on_deliver(self, _snapshot):
-        return self._await_command("LiveUpdate", "deliver_check", "LiveUpdate running")
+        return self._await_command("LiveUpdate", "deliver_check", "LiveUpdate running")[0]
 
     def _on_deliver_check(self, snapshot):
         if snapshot is None:
@@ -237,8 +243,30 @@ class Track:
         self.phase = "restarting"
         return True
 
-    def _on_restarting(self, _snapshot):
-        return self._await_command("restart", "restart_check", "restarting")
+    def _on_restarting(self, snapshot):
+        """Follow the restart; each computer's health checks start at the first reading that shows it back.
+
+        A computer's ``checked_in`` check wants a check-in after the one it came back with. Seen back only once
+        the last of the batch is (a minute or more after the first), its latest check-in is already a later
+        heartbeat, and it would wait one more for nothing. So from the first completed row on, the staging groups
+        are read at once and then at every poll as well (a poll interval is shorter than a heartbeat), and each
+        computer a reading shows back at the target is watched from then: from its boot check-in.
+        """
+        watching = self.health is not None and bool(self.run.options["health_checks"])
+        if snapshot is not None and watching:
+            target = self.driver.target
+            for name in self.wait.waiting:
+                if name not in self.health.came_back and back_at_target(snapshot.get(name), target):
+                    self.health.watch(name, snapshot[name])
+        moved, rows = self._await_command("restart", "restart_check", "restarting")
+        if moved or not watching:
+            self._back_unseen = set()
+            return moved
+        first = not self._back_unseen
+        self._back_unseen = {name for name in self.wait.waiting
+                             if name not in self.health.came_back and (rows.get(name) or {}).get("state") == "COMPLETED"}
+        # The first rows completed: a reading at once, or the first ones back may be seen only after their next check-in.
+        return first and bool(self._back_unseen)
 
     def _on_restart_check(self, snapshot):
         if snapshot is None or not self.wait.update(snapshot, self.driver.staging.read_at):
@@ -258,8 +286,10 @@ class Track:
             # Home on the reading that showed them back: a second reading at once would say the same.
             self.phase = "return"
             return self._on_return(snapshot)
+        self.health.forget([name for name in self.health.came_back if name not in back])
         for name in back:
-            self.health.watch(name, snapshot.get(name))
+            if name not in self.health.came_back:
+                self.health.watch(name, snapshot.get(name))
         self.say("back at %s; health checks (%s) settling" % (self.driver.target, ", ".join(self.run.options["health_checks"])))
         self.phase = "health"
         return self._on_health(snapshot)
