@@ -206,6 +206,8 @@ class Track:
         self.phase = "delivered"
         self.mark(self.active(), "delivered")
         self.say("patch delivered")
+        # A batch in its own task restarts on the reading that showed it delivered, not on the next one.
+        self._on_delivered(snapshot)
         return True
 
     def _on_delivered(self, _snapshot):
