@@ -79,6 +79,8 @@ class Batcher:
         self.members, self.taken = None, {}
         if space_partners:
             self.members = members if members is not None else Counter(map(itemgetter(1), queue))
+        # The clusters of the last ``space_partners`` batches (True is one): their partners wait while others fill.
+        self.recent = deque(maxlen=max(1, int(space_partners)))
         self.spaced = frozenset()
         self.kept_apart = False  # whether spacing ever set a member aside: else the batches are those without it
 
@@ -155,7 +157,9 @@ class Batcher:
             if cluster is not None:
                 taken[cluster] = taken.get(cluster, 0) + 1
                 clusters.add(cluster)
-        self.spaced = frozenset(cluster for cluster in clusters if 0 < self.members.get(cluster, 0) - taken[cluster] <= self.room(cluster))
+        self.recent.append(clusters)
+        self.spaced = frozenset(cluster for clusters in self.recent for cluster in clusters
+                                if 0 < self.members.get(cluster, 0) - taken[cluster] <= self.room(cluster))
 
     def held(self, filled):
         """``{name: group}`` of the hosts the full groups' budgets kept out of ``filled``: those the batch would have

@@ -204,7 +204,7 @@ def _next_run(waiting, options, rules, run, members=None):
     # The run's options are normalised (``_rollout/options.py``): each method has its own serial.
     for method, serial in (("liveupdate", options["serial"]), ("package", options["package_serial"])):
         queue = list(waiting[method].values())
-        spaced = spaces_partners(method, options.get("deliver_ahead"))
+        spaced = spaces_partners(method, options.get("deliver_ahead"), options.get("batches_ahead"))
         for hosts in iter_batches(queue, serial, rules.cluster_room, rules.group_room, None, spaced, members) if queue else ():
             number += 1
             yield {"label": "%d.%d" % (run, number), "method": method, "hosts": hosts}

@@ -34,7 +34,9 @@ batches with ``deliver_ahead`` on, the only ones that take the patch ahead). Whi
 restarts, batch k+1 takes its patch ahead, but never a partner of a computer in flight
 (``rules.deliver_ahead``): a delivered patch installs at the next restart whoever restarts it,
 and that partner is what the HA rule may still have to hold back. A partner in the very next
-batch therefore takes its patch only in its own turn. So:
+batch therefore takes its patch only in its own turn. With ``batches_ahead`` n, batches k+1 to
+k+n go ahead, so ``space_partners`` is n and "the batch before" below reads "any of the n
+batches before" (partners n + 1 batches apart). So:
 
 * a cluster that had a member in batch k is *spaced* in batch k+1 when its members not yet
   batched fit one batch (at most its room): batch k+1 passes them over like a cluster with no
@@ -320,7 +322,8 @@ def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), 
     """Split ``hosts`` (dicts, in order) into batches; see the module docstring for the rules.
 
     ``group_sizes`` is ``{group path: computers}`` as the SEPM counts them (``groups.group_sizes``).
-    ``space_partners`` keeps HA partners a batch apart where it can (``spaces_partners`` says when).
+    ``space_partners`` keeps HA partners that many batches apart where it can (True is one; ``spaces_partners`` says
+    when and how many).
     """
     if isinstance(max_unavailable_per_cluster, bool) or not isinstance(max_unavailable_per_cluster, int) \
             or max_unavailable_per_cluster < 1:
@@ -354,9 +357,13 @@ def plan_rollout(hosts, target_version, sepm_version, serial=(1, "10%", "25%"), 
     return plan
 
 
-def spaces_partners(method, deliver_ahead=True):
-    """Whether the batches of ``method`` keep HA partners a batch apart: only liveupdate batches take the patch ahead."""
-    return method == "liveupdate" and deliver_ahead is not False
+def spaces_partners(method, deliver_ahead=True, batches_ahead=1):
+    """How many batches apart the batches of ``method`` keep HA partners (0: not kept apart).
+
+    Only liveupdate batches take the patch ahead, up to ``batches_ahead`` of them while one restarts: a partner
+    in any of those takes its patch only in its own turn, so partners are kept that many batches apart.
+    """
+    return max(1, int(batches_ahead or 1)) if method == "liveupdate" and deliver_ahead is not False else 0
 
 
 def split_batches(queue, serial, cluster_room, group_room=None, holds=None, space_partners=True):
@@ -388,7 +395,7 @@ def iter_batches(queue, serial, cluster_room, group_room=None, holds=None, space
     group g (groups not in it have no budget). It takes hosts in queue order; one whose cluster
     has no room left is passed over and waits, ahead of the hosts not reached yet, for the next
     batch; a group whose room is used up is not read further in this batch. With
-    ``space_partners`` a cluster the batch before had waits too while other hosts can fill the
+    ``space_partners`` (n) a cluster one of the n batches before had waits too while other hosts can fill the
     batch (the module docstring); one at a time, batches cannot be checked against a plan
     without it, as ``split_batches`` does. ``holds``, a list, gets one ``{name: group}`` per
     batch: the hosts a group budget held back (module docstring). ``members``, ``{cluster: its

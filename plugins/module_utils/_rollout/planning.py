@@ -104,7 +104,7 @@ def plan_by_method(hosts, methods, clusters, target, sepm_version, options, grou
             continue
         plan = plan_rollout(chosen, target, sepm_version, serial_of(options, method), options["max_unavailable_per_cluster"],
                             options["offline"], options.get("max_restarting_per_group"), options.get("max_downloading_per_group"),
-                            group_sizes, spaces_partners(method, options.get("deliver_ahead")))
+                            group_sizes, spaces_partners(method, options.get("deliver_ahead"), options.get("batches_ahead")))
         batches.extend((method, list(batch), plan.held_back(index)) for index, batch in enumerate(plan.batches))
         accounted.update(plan.accounted)
         rooms["cluster"].update(plan.cluster_room)

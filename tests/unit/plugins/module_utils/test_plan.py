@@ -191,6 +191,21 @@ def test_partners_go_two_batches_apart_when_other_hosts_fill_the_batch_between()
         ["SQL-01-N1", "WS-1"], ["SQL-01-N2", "WS-2"], ["WS-3", "WS-4"]]
 
 
+def test_with_two_batches_ahead_partners_go_three_batches_apart():
+    """While batch k restarts, batches k+1 and k+2 take their patch ahead: a partner in either would wait for its turn."""
+    hosts = [host("SQL-01-N1", cluster="SQL-01"), host("SQL-01-N2", cluster="SQL-01")] + [host("WS-%d" % n) for n in range(1, 7)]
+    plan = plan_rollout(hosts, TARGET, SEPM, serial=2, space_partners=2)
+    assert plan.batches == [["SQL-01-N1", "WS-1"], ["WS-2", "WS-3"], ["WS-4", "WS-5"], ["SQL-01-N2", "WS-6"]]
+    # Spacing is never bought with a longer rollout: without hosts enough between, the partner goes when it must.
+    short = plan_rollout(hosts[:5], TARGET, SEPM, serial=2, space_partners=2)
+    assert len(short.batches) == len(plan_rollout(hosts[:5], TARGET, SEPM, serial=2, space_partners=False).batches)
+
+
+def test_partners_are_kept_as_many_batches_apart_as_go_ahead():
+    assert spaces_partners("liveupdate", True, 2) == 2 and spaces_partners("liveupdate", None, None) == 1
+    assert spaces_partners("liveupdate", False, 2) == 0 and spaces_partners("package", True, 3) == 0
+
+
 def test_the_canary_partner_waits_for_the_third_batch():
     hosts = [host("SQL-01-N1", cluster="SQL-01"), host("SQL-01-N2", cluster="SQL-01")] + [host("WS-%02d" % n) for n in range(1, 20)]
     plan = plan_rollout(hosts, TARGET, SEPM)          # serial [1, "10%", "25%"]: 1, 2, then 5 at a time
