@@ -18,7 +18,7 @@ runs without it). Figures only: nothing here fails on time. The machine's load a
 
 Run: python tests/bench/bench_rollout.py                  (every row of the README's table, then the throttle comparison)
      python tests/bench/bench_rollout.py --fleet 20000 --batch 2000        (one row; --serial '[1, "10%", "25%"]')
-     [--time-scale 60] [--poll-interval 1] [--throttle-fleet 100] [--health-checks '[]'] [--batches-ahead 2]
+     [--time-scale 60] [--poll-interval 0.5] [--throttle-fleet 100] [--health-checks '[]'] [--batches-ahead 2]
      [--keep-dir DIR] [--profile-dir DIR] [--ansible-defaults]
 ``--profile-dir`` keeps a cProfile of every task's worker process there (``profile_hook/sitecustomize.py``) and
 one of the emulator (``profiled_emulator.py``): profiled runs are slower, so their figures are not the table's.
@@ -58,6 +58,8 @@ ROWS = (
     (50000, [5000], 60),
 )
 BATCH_ACTION = "rollout_batch"
+# The role's rollout_poll_interval, in seconds on the SEPM's clock: a row polls as often at its time scale.
+ROLE_DEFAULTS = HERE.parents[1] / "roles" / "rollout" / "defaults" / "main.yml"
 
 
 class RunFileWatch:
@@ -210,7 +212,8 @@ def measure(fleet, serial, time_scale, poll_interval, profile_dir=None, keep_dir
     print("rollout of %d endpoints (%d patched, %d compliant) in %d batches, serial %s, time scale %gx; load average %.2f "
           "before, %.2f after (1 min)" % (report["totals"]["total"], patched, report["totals"]["compliant"], len(batches),
                                           json.dumps(serial), time_scale, load_before[0], load_after[0]))
-    print("  Ansible's settings: %s" % ("the checkout's ansible.cfg" if project_config else "Ansible's own defaults"))
+    print("  Ansible's settings: %s; a reading every %gs (%gs on the SEPM's clock)" % (
+        "the checkout's ansible.cfg" if project_config else "Ansible's own defaults", poll_interval, poll_interval * time_scale))
     if role_vars:
         print("  role variables set beyond the bench's own: %s" % json.dumps(role_vars, sort_keys=True))
     print("  first batch start to last batch end: %.0fs simulated, ideal %.0fs (download+install+restart %ds per batch): "
@@ -286,13 +289,26 @@ def role_var(text):
         raise argparse.ArgumentTypeError("%s: the value is not JSON (%s)" % (name, exc)) from exc
 
 
+def role_poll_interval():
+    for line in ROLE_DEFAULTS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("rollout_poll_interval:"):
+            return float(line.split(":", 1)[1])
+    raise SystemExit("%s sets no rollout_poll_interval" % ROLE_DEFAULTS)
+
+
+def poll_interval_at(time_scale, given=None):
+    """The wall seconds between readings: ``given``, else the role's default on the SEPM's clock at ``time_scale``."""
+    return given if given is not None else role_poll_interval() / time_scale
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fleet", type=int, help="endpoints of one row (default: every row of the table)")
     parser.add_argument("--batch", type=int, help="batch size of one row: serial [BATCH]")
     parser.add_argument("--serial", type=serial_option, help="serial of one row as JSON, e.g. '[1, \"10%%\", \"25%%\"]'")
     parser.add_argument("--time-scale", type=float, help="simulated seconds per second (default 20 at 1,000 endpoints, else 60)")
-    parser.add_argument("--poll-interval", type=float, default=1.0)
+    parser.add_argument("--poll-interval", type=float, help="rollout_poll_interval in wall seconds (default: the role's "
+                        "%gs on the SEPM's clock, over the row's time scale: 0.5 s at 60x)" % role_poll_interval())
     parser.add_argument("--throttle-fleet", type=int, help="fleet of the throttled comparison; 0 skips it "
                         "(default 100 for the whole table, 0 for one row)")
     parser.add_argument("--health-checks", type=json.loads, help="rollout_health_checks as JSON ('[]' runs none; "
@@ -321,8 +337,8 @@ def main():
         role_vars["rollout_batches_ahead"] = options.batches_ahead
     summaries = []
     for fleet, serial, scale in rows:
-        summaries.append(measure(fleet, serial, scale, options.poll_interval, options.profile_dir, options.keep_dir,
-                                 role_vars, not options.ansible_defaults))
+        summaries.append(measure(fleet, serial, scale, poll_interval_at(scale, options.poll_interval), options.profile_dir,
+                                 options.keep_dir, role_vars, not options.ansible_defaults))
     print()
     print("| fleet / batch | span / ideal | controller CPU per batch (max) | peak controller memory | requests per endpoint per step "
           "| largest request head | batch task arguments / result | load |")
@@ -333,7 +349,7 @@ def main():
             row["result"], row["load"]))
     throttle_fleet = options.throttle_fleet if options.throttle_fleet is not None else (0 if one_row else 100)
     if throttle_fleet:
-        throttled(throttle_fleet, rows[0][2], options.poll_interval)
+        throttled(throttle_fleet, rows[0][2], poll_interval_at(rows[0][2], options.poll_interval))
     return 0
 
 
