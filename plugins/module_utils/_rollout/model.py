@@ -39,14 +39,15 @@ class _Record:
     """``to_dict`` / ``from_dict`` over a dataclass's fields; unknown keys from an older run file are ignored."""
 
     def to_dict(self):
-        return {name: getattr(self, name) for name in self._names()}
+        return {name: getattr(self, name) for name in self.field_names()}
 
     @classmethod
     def from_dict(cls, data):
-        return cls(**{name: data[name] for name in cls._names() if name in data})
+        return cls(**{name: data[name] for name in cls.field_names() if name in data})
 
     @classmethod
-    def _names(cls):
+    def field_names(cls):
+        """The fields in their declared order (the order a positional call takes them)."""
         names = cls.__dict__.get("_field_names")
         if names is None:
             names = tuple(item.name for item in dataclasses.fields(cls))
@@ -266,19 +267,23 @@ class Run:
               "package_batch", "staging", "locations", "forecast", "forecast_planned", "forecast_history", "journal", "group_room",
               "download_room", "patch_arrived_ms", "soak", "heartbeats")
 
-    def to_dict(self):
+    def to_dict(self, results=True):
+        """The run as plain data; without ``results`` for ``store``, which writes them from the objects as columns."""
         data = {name: getattr(self, name) for name in self._PLAIN}
         data.update(plan=[batch.to_dict() for batch in self.plan],
-                    results={name: result.to_dict() for name, result in self.results.items()},
                     log=[entry.to_dict() for entry in self.log],
                     stop=self.stop.to_dict() if self.stop else None)
+        if results:
+            data["results"] = {name: result.to_dict() for name, result in self.results.items()}
         return data
 
     @classmethod
     def from_dict(cls, data):
+        """A run from ``to_dict``'s data; its results may already be ``HostResult`` objects (``store.load``)."""
+        results = {name: result if isinstance(result, HostResult) else HostResult.from_dict(result)
+                   for name, result in data["results"].items()}
         run = cls(data["options"], data["sepm_version"], data["started"], data["computers"], data["clusters"],
-                  [PlannedBatch.from_dict(batch) for batch in data["plan"]],
-                  {name: HostResult.from_dict(result) for name, result in data["results"].items()})
+                  [PlannedBatch.from_dict(batch) for batch in data["plan"]], results)
         for name in cls._PLAIN:
             if name in data:
                 setattr(run, name, data[name])

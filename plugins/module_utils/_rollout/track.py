@@ -48,7 +48,8 @@ class Track:
         wait = self.wait
         return {
             "label": self.label, "phase": self.phase, "names": self.names, "command_ids": self.command_ids,
-            "started": self.started, "steps": self.steps, "before": self.before,
+            # Once the restart is out, the health watch holds the records from before: only send_restart reads these.
+            "started": self.started, "steps": self.steps, "before": self.before if self.health is None else {},
             "wait": {"name": wait.name, "waiting": wait.waiting, "deadline": iso(wait.deadline)} if wait else None,
             "health": self.health.to_dict() if self.health else None,
         }

@@ -82,6 +82,30 @@ def test_columns_give_back_every_row_whatever_its_fields(rows):
     assert store.unpack(json.loads(json.dumps(store.pack(rows)))) == rows
 
 
+def test_columns_give_back_every_row_without_a_trip_through_json():
+    rows = {"ws-1": {"a": 1, "b": [2]}, "ws-2": {"a": None, "b": []}, "ws-3": {"c": 3}}
+    assert store.unpack(store.pack(rows)) == rows
+
+
+def test_results_written_with_an_older_field_set_load_by_name(tmp_path):
+    """A run planned before an upgrade that added a result field: its hosts come back with the new field's default."""
+    run = a_run(["ws-1", "ws-2"])
+    run.settle("ws-1", "patched", "done", batch="1")
+    run.mark(["ws-1"], "staged", "2026-11-28T23:01:00+00:00")
+    path = store.create(run, str(tmp_path))
+    written = json.loads(open(path, encoding="utf-8").read())
+    results = written["run"]["results"]
+    dropped = results["fields"].index("health")
+    results["fields"].pop(dropped)
+    for row in results["rows"].values():
+        row.pop(dropped)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(written, handle)
+    again = store.load(path)
+    assert again.results["ws-1"].state == "patched" and again.results["ws-1"].health == []
+    assert again.results["ws-1"].steps == {"staged": "2026-11-28T23:01:00+00:00"} and again.results["ws-2"].steps == {}
+
+
 def test_a_file_of_another_format_or_none_fails_in_one_line(tmp_path):
     foreign = tmp_path / "run.json"
     foreign.write_text(json.dumps({"format": 1, "run": {}}))
