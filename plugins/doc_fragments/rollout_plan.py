@@ -240,9 +240,9 @@ options:
     description:
       - Deliver the next batch's patch while one restarts (faster rollouts). A delivered patch installs at that computer's
         next restart whoever restarts it, so it goes ahead only while the run is clean (no computer of it failed) and
-        never to an HA partner of a computer in flight; so liveupdate batches put HA partners at least two batches apart
-        where other computers can fill the batch between. V(false) has each batch take the patch in its own turn - slower,
-        and no computer holds the patch before its batch starts.
+        never to an HA partner of a computer in flight; so liveupdate batches put HA partners at least O(batches_ahead) + 1
+        batches apart (two by default) where other computers can fill the batches between. V(false) has each batch take
+        the patch in its own turn - slower, and no computer holds the patch before its batch starts.
     type: bool
     default: true
   batches_ahead:

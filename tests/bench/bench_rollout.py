@@ -137,11 +137,13 @@ def rollout(fleet, serial, time_scale, poll_interval, throttle=None, profile_dir
             # Beside the profiles, what they explain: the report, the per-task meter and the play's output.
             kept = Path(keep_dir or profile_dir)
             kept.mkdir(parents=True, exist_ok=True)
+            # Named by fleet and serial: two rows of one fleet size keep their own files.
+            row = "-".join([str(fleet)] + [str(size).replace("%", "pct") for size in serial])
             for path in reports:
-                shutil.copy(path, kept / ("report-%d.json" % fleet))
+                shutil.copy(path, kept / ("report-%s.json" % row))
             if meter_path.exists():
-                shutil.copy(meter_path, kept / ("meter-%d.json" % fleet))
-            (kept / ("output-%d.txt" % fleet)).write_text(run.output)
+                shutil.copy(meter_path, kept / ("meter-%s.json" % row))
+            (kept / ("output-%s.txt" % row)).write_text(run.output)
         if run.returncode != 0:
             print(run.output[-3000:])
             if reports:
