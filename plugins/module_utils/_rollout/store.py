@@ -131,16 +131,16 @@ def pack_results(results):
 def unpack_results(packed, table):
     """``pack_results`` undone; each result gets its own copy of its step times (they are marked one by one later)."""
     fields = tuple(packed["fields"])
-    if fields == HostResult.field_names():
-        at = fields.index("steps")
-        results = {}
-        for name, row in packed["rows"].items():
+    positional = fields == HostResult.field_names()
+    at = fields.index("steps") if positional else None
+    results = {}
+    for name, row in packed["rows"].items():
+        if positional and isinstance(row, list):
             row[at] = dict(table[row[at]])
             results[name] = HostResult(*row)
-        return results
-    # A file of an older field set (a run planned before an upgrade): by name, unknown fields left out.
-    results = {}
-    for name, row in unpack(packed).items():
+            continue
+        # A file of an older field set (a run planned before an upgrade), or a row kept as a mapping: by name.
+        row = dict(zip(fields, row)) if isinstance(row, list) else row
         if isinstance(row.get("steps"), int):
             row["steps"] = dict(table[row["steps"]])
         results[name] = HostResult.from_dict(row)

@@ -93,17 +93,30 @@ def test_results_written_with_an_older_field_set_load_by_name(tmp_path):
     run.settle("ws-1", "patched", "done", batch="1")
     run.mark(["ws-1"], "staged", "2026-11-28T23:01:00+00:00")
     path = store.create(run, str(tmp_path))
-    written = json.loads(open(path, encoding="utf-8").read())
+    written_at = tmp_path / ".runs" / os.path.basename(path)
+    written = json.loads(written_at.read_text())
     results = written["run"]["results"]
     dropped = results["fields"].index("health")
     results["fields"].pop(dropped)
     for row in results["rows"].values():
         row.pop(dropped)
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(written, handle)
+    written_at.write_text(json.dumps(written))
     again = store.load(path)
     assert again.results["ws-1"].state == "patched" and again.results["ws-1"].health == []
     assert again.results["ws-1"].steps == {"staged": "2026-11-28T23:01:00+00:00"} and again.results["ws-2"].steps == {}
+
+
+def test_a_result_kept_as_a_mapping_loads_by_name(tmp_path):
+    run = a_run(["ws-1", "ws-2"])
+    run.mark(["ws-2"], "staged", "2026-11-28T23:01:00+00:00")
+    path = store.create(run, str(tmp_path))
+    written_at = tmp_path / ".runs" / os.path.basename(path)
+    written = json.loads(written_at.read_text())
+    results = written["run"]["results"]
+    results["rows"]["ws-2"] = dict(zip(results["fields"], results["rows"]["ws-2"]))
+    written_at.write_text(json.dumps(written))
+    again = store.load(path)
+    assert again.to_dict() == run.to_dict()
 
 
 def test_a_file_of_another_format_or_none_fails_in_one_line(tmp_path):
